@@ -1,0 +1,19 @@
+//! The database schema of a Noaber node.
+//!
+//! Every schema change is one migration file here; the node applies pending
+//! migrations at start and on `noaber migrate`. Both crates' tables (`node`'s
+//! local domain and `federation`'s wire state) are created here so that one
+//! ordered history describes the whole database, on SQLite and PostgreSQL alike.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,210 @@
+//! Account pages: the list (coordinators and admins), create and edit (admins).
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::service::{self, AccountChange};
+use super::{AccountList, Error, NewAccount, Role};
+use crate::app::AppState;
+use crate::auth::extract::encode;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::pagination::ListQuery;
+use crate::validation::Invalid;
+use crate::web::{flash_redirect, render, PageCtx};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/gebruikers", get(list))
+        .route("/gebruikers/nieuw", get(new_form).post(create))
+        .route("/gebruikers/{id}", get(edit_form).post(update))
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct ListPage {
+    page: PageCtx,
+    list: AccountList,
+    q: String,
+    q_encoded: String,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    user.require(Role::Coordinator)?;
+    let list = service::list(&state.db, query.search(), query.page_request()).await?;
+    let q = query.search().unwrap_or("").to_owned();
+    Ok(render(&ListPage {
+        page,
+        list,
+        q_encoded: encode(&q),
+        q,
+    })?
+    .into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct UserForm {
+    username: String,
+    display_name: String,
+    role: String,
+    password: String,
+    disabled: Option<String>,
+}
+
+/// What the form shows, with the password never echoed back.
+#[derive(Debug, Default)]
+struct UserFormView {
+    username: String,
+    display_name: String,
+    role: String,
+    disabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "user_form.html")]
+struct FormPage {
+    page: PageCtx,
+    form: UserFormView,
+    errors: Invalid,
+    edit_id: Option<i32>,
+    roles: [Role; 3],
+    password_hint: &'static str,
+}
+
+fn form_page(page: PageCtx, form: UserFormView, errors: Invalid, edit_id: Option<i32>) -> FormPage {
+    FormPage {
+        page,
+        form,
+        errors,
+        edit_id,
+        roles: [Role::Volunteer, Role::Coordinator, Role::Admin],
+        password_hint: if edit_id.is_some() {
+            "user.password_reset_hint"
+        } else {
+            "user.password_hint"
+        },
+    }
+}
+
+async fn new_form(user: CurrentUser, page: PageCtx) -> Result<Response, AppError> {
+    user.require(Role::Admin)?;
+    let view = UserFormView {
+        role: Role::Volunteer.as_str().into(),
+        ..Default::default()
+    };
+    Ok(render(&form_page(page, view, Invalid::default(), None))?.into_response())
+}
+
+async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Form(form): Form<UserForm>,
+) -> Result<Response, AppError> {
+    user.require(Role::Admin)?;
+    let input = NewAccount {
+        username: form.username.clone(),
+        display_name: form.display_name.clone(),
+        role: form.role.clone(),
+        password: form.password.clone(),
+    };
+    let errors = match service::create(&state.db, &input).await {
+        Ok(_) => return Ok(flash_redirect("/gebruikers", "flash.user_created")),
+        Err(Error::Invalid(errors)) => errors,
+        Err(Error::UsernameTaken) => Invalid::one("username", "error.username_taken"),
+        Err(e) => return Err(e.into()),
+    };
+    let view = UserFormView {
+        username: form.username,
+        display_name: form.display_name,
+        role: form.role,
+        disabled: false,
+    };
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        render(&form_page(page, view, errors, None))?,
+    )
+        .into_response())
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    user.require(Role::Admin)?;
+    let id = parse_id(&id)?;
+    let account = service::get(&state.db, id).await?;
+    let view = UserFormView {
+        username: account.username,
+        display_name: account.display_name,
+        role: account.role.as_str().into(),
+        disabled: account.disabled,
+    };
+    Ok(render(&form_page(page, view, Invalid::default(), Some(id)))?.into_response())
+}
+
+async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Path(id): Path<String>,
+    Form(form): Form<UserForm>,
+) -> Result<Response, AppError> {
+    user.require(Role::Admin)?;
+    let id = parse_id(&id)?;
+    let account = service::get(&state.db, id).await?;
+    let change = AccountChange {
+        display_name: Some(form.display_name.clone()),
+        role: Some(form.role.clone()),
+        disabled: Some(form.disabled.is_some()),
+    };
+    let result = async {
+        // Check the new password before changing anything, so that a weak
+        // one leaves the account exactly as it was.
+        if !form.password.is_empty() {
+            let mut errors = Invalid::default();
+            super::password::check_strength(&mut errors, "password", &form.password, &account.username);
+            errors.into_result()?;
+        }
+        service::update(&state.db, id, &change).await?;
+        if !form.password.is_empty() {
+            service::set_password(&state.db, id, &form.password).await?;
+        }
+        Ok::<_, Error>(())
+    }
+    .await;
+    let errors = match result {
+        Ok(()) => return Ok(flash_redirect("/gebruikers", "flash.saved")),
+        Err(Error::Invalid(errors)) => errors,
+        Err(Error::LastAdmin) => Invalid::one("role", "error.last_admin"),
+        Err(e) => return Err(e.into()),
+    };
+    let view = UserFormView {
+        username: account.username,
+        display_name: form.display_name,
+        role: form.role,
+        disabled: form.disabled.is_some(),
+    };
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        render(&form_page(page, view, errors, Some(id)))?,
+    )
+        .into_response())
+}
+
+fn parse_id(raw: &str) -> Result<i32, AppError> {
+    raw.parse::<i32>().map_err(|_| AppError::NotFound)
+}

@@ -1,0 +1,184 @@
+//! The application: shared state, the router, and the server lifecycle.
+//!
+//! `main` only loads settings and calls [`Application::build`]; tests build
+//! the same application on port 0 and speak HTTP to it.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::http::Request;
+use axum::{middleware, Router};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::error::AppError;
+use crate::profile::{self, NodeProfile};
+
+/// Largest form body a browser may send.
+pub const FORM_BODY_LIMIT: usize = 64 * 1024;
+/// Largest JSON body an API client may send.
+pub const API_BODY_LIMIT: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    profile: Arc<RwLock<Option<NodeProfile>>>,
+}
+
+impl AppState {
+    pub fn new(db: Db, settings: Settings, profile: Option<NodeProfile>) -> Self {
+        Self {
+            db,
+            settings: Arc::new(settings),
+            profile: Arc::new(RwLock::new(profile)),
+        }
+    }
+
+    /// The cached node profile; `None` before setup.
+    pub fn profile(&self) -> Option<NodeProfile> {
+        self.profile.read().ok().and_then(|p| p.clone())
+    }
+
+    /// Re-reads the profile after setup or a change by an admin.
+    pub async fn refresh_profile(&self) -> Result<(), AppError> {
+        let fresh = profile::get(&self.db).await?;
+        if let Ok(mut slot) = self.profile.write() {
+            *slot = fresh;
+        }
+        Ok(())
+    }
+
+    /// Cookies are `Secure` once the node knows it is served over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.profile().is_some_and(|p| p.is_https())
+    }
+}
+
+impl FromRef<AppState> for Db {
+    fn from_ref(state: &AppState) -> Self {
+        state.db.clone()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] db::Error),
+    #[error("kan niet luisteren op {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("het profiel van de node kan niet gelezen worden: {0}")]
+    Profile(#[from] profile::Error),
+}
+
+/// Builds the complete router for a state.
+pub fn router(state: AppState) -> Router {
+    let web = Router::new()
+        .merge(crate::web::router())
+        .merge(crate::setup::web::router())
+        .merge(crate::auth::web::router())
+        .merge(crate::accounts::web::router())
+        .merge(crate::profile::web::router())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::csrf::protect,
+        ))
+        .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT));
+
+    Router::new()
+        .merge(web)
+        .merge(crate::api::router().layer(DefaultBodyLimit::max(API_BODY_LIMIT)))
+        .merge(crate::health::router())
+        .fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn(crate::error::render_problems))
+        .layer(
+            // Only the path is logged: query strings can carry search terms
+            // such as a member's name.
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .with_state(state)
+}
+
+/// Stops a running application from elsewhere (signal handler, test).
+#[derive(Clone)]
+pub struct ShutdownHandle(watch::Sender<bool>);
+
+impl ShutdownHandle {
+    pub fn shutdown(&self) {
+        // No receiver left means the server has already stopped.
+        let _ = self.0.send(true);
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    shutdown_tx: watch::Sender<bool>,
+}
+
+impl Application {
+    /// Connects to the database, applies pending migrations and binds the
+    /// listening socket. Nothing is served until [`Self::run_until_stopped`].
+    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        let db = Db::connect(&settings).await?;
+        let applied = db.migrate().await?;
+        if applied > 0 {
+            tracing::info!(applied, "database migrations applied");
+        }
+        let profile = profile::get(&db).await?;
+        let addr = settings.server.listen;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let state = AppState::new(db, settings, profile);
+        let (shutdown_tx, _) = watch::channel(false);
+        Ok(Self {
+            listener,
+            router: router(state.clone()),
+            state,
+            shutdown_tx,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle(self.shutdown_tx.clone())
+    }
+
+    /// Serves until the shutdown handle fires, then lets open requests
+    /// finish and closes the database.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let mut rx = self.shutdown_tx.subscribe();
+        let signal = async move {
+            // Either a shutdown or a dropped sender ends the wait.
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let server = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal);
+        let result = server.await;
+        self.state.db.close().await;
+        tracing::info!("stopped");
+        result
+    }
+}

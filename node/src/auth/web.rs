@@ -1,0 +1,219 @@
+//! Login, logout, and the user's own account page.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::csrf::cookie_value;
+use super::extract::{safe_next, ClientAddr, CurrentUser};
+use super::{login, session, Error};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::validation::Invalid;
+use crate::web::{flash_redirect, render, PageCtx};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/inloggen", get(login_page).post(login_submit))
+        .route("/uitloggen", post(logout))
+        .route("/account", get(account_page))
+        .route("/account/wachtwoord", post(change_password))
+        .route("/account/overal-uitloggen", post(logout_everywhere))
+}
+
+/// Adds the session cookie to a response.
+pub fn with_session_cookie(mut response: Response, state: &AppState, token: &str) -> Response {
+    let cookie = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        session::COOKIE,
+        u64::from(state.settings.auth.session_days) * 86_400,
+        if state.secure_cookies() { "; Secure" } else { "" }
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+fn without_session_cookie(mut response: Response) -> Response {
+    let cookie = format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0", session::COOKIE);
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    page: PageCtx,
+    username: String,
+    next: String,
+    expired: bool,
+    message: Option<&'static str>,
+    errors: Invalid,
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    volgende: Option<String>,
+    verlopen: Option<String>,
+}
+
+async fn login_page(page: PageCtx, Query(q): Query<LoginQuery>) -> Result<Response, AppError> {
+    if page.user.is_some() {
+        return Ok(Redirect::to(&safe_next(q.volgende.as_deref())).into_response());
+    }
+    Ok(render(&LoginPage {
+        page,
+        username: String::new(),
+        next: safe_next(q.volgende.as_deref()),
+        expired: q.verlopen.is_some(),
+        message: None,
+        errors: Invalid::default(),
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginForm {
+    username: String,
+    password: String,
+    volgende: String,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    page: PageCtx,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let result = login::authenticate(
+        &state.db,
+        &state.settings.auth,
+        &form.username,
+        &form.password,
+        &addr.to_string(),
+    )
+    .await;
+    let (status, message, errors) = match result {
+        Ok(account) => {
+            let token =
+                session::start(&state.db, account.id, state.settings.auth.session_days).await?;
+            let next = safe_next(Some(&form.volgende));
+            return Ok(with_session_cookie(
+                flash_redirect(&next, "flash.logged_in"),
+                &state,
+                &token,
+            ));
+        }
+        Err(Error::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, None, errors),
+        Err(Error::BadCredentials) => (
+            StatusCode::UNAUTHORIZED,
+            Some("error.bad_credentials"),
+            Invalid::default(),
+        ),
+        Err(Error::Throttled) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("error.throttled"),
+            Invalid::default(),
+        ),
+        Err(Error::Disabled) => (
+            StatusCode::FORBIDDEN,
+            Some("error.account_disabled"),
+            Invalid::default(),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let body = render(&LoginPage {
+        page,
+        username: form.username.trim().to_owned(),
+        next: safe_next(Some(&form.volgende)),
+        expired: false,
+        message,
+        errors,
+    })?;
+    Ok((status, body).into_response())
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    if let Some(token) = cookie_value(&headers, session::COOKIE) {
+        session::end(&state.db, &token).await?;
+    }
+    Ok(without_session_cookie(flash_redirect(
+        "/inloggen",
+        "flash.logged_out",
+    )))
+}
+
+async fn logout_everywhere(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let ended = session::end_all(&state.db, user.0.id).await?;
+    tracing::info!(user_id = user.0.id, ended, "logged out everywhere");
+    Ok(without_session_cookie(flash_redirect(
+        "/inloggen",
+        "flash.logged_out_everywhere",
+    )))
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    page: PageCtx,
+    errors: Invalid,
+}
+
+async fn account_page(_user: CurrentUser, page: PageCtx) -> Result<Response, AppError> {
+    Ok(render(&AccountPage {
+        page,
+        errors: Invalid::default(),
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PasswordForm {
+    current_password: String,
+    password: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    match crate::accounts::service::change_own_password(
+        &state.db,
+        user.0.id,
+        &form.current_password,
+        &form.password,
+    )
+    .await
+    {
+        Ok(()) => {
+            // Every session ended with the change; this browser gets a new one.
+            let token =
+                session::start(&state.db, user.0.id, state.settings.auth.session_days).await?;
+            Ok(with_session_cookie(
+                flash_redirect("/account", "flash.password_changed"),
+                &state,
+                &token,
+            ))
+        }
+        Err(crate::accounts::Error::Invalid(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&AccountPage { page, errors })?,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,565 @@
+//! The `noaber` command line.
+//!
+//! Every command finds the database the way `serve` does (same flags, file
+//! and environment), applies pending migrations first, and may run while a
+//! server is running: SQLite's WAL and busy timeout let both write.
+//! Commands write to a [`CliIo`], so tests can run them in-process.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::accounts::{self, service::AccountChange, NewAccount};
+use crate::app::Application;
+use crate::auth::token;
+use crate::config::{self, Overrides, Settings};
+use crate::db::Db;
+use crate::pagination::PageRequest;
+use crate::profile::ProfileInput;
+use crate::setup::{self, SetupInput};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "noaber",
+    version,
+    about = "Noaber: een eigen, gefedereerde node voor bewonersinitiatieven in zorg en welzijn.",
+    long_about = None,
+)]
+pub struct Cli {
+    /// Instellingenbestand (TOML). Ook: NOABER_CONFIG.
+    #[arg(long, global = true, value_name = "BESTAND")]
+    pub config: Option<PathBuf>,
+    /// Map voor de gegevens (SQLite-database). Standaard ./data. Ook: NOABER_DATA_DIR.
+    #[arg(long, global = true, value_name = "MAP")]
+    pub data_dir: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start de node (webserver en API).
+    Serve {
+        /// Adres en poort om op te luisteren, bijvoorbeeld 0.0.0.0:8080. Ook: NOABER_LISTEN.
+        #[arg(long, value_name = "ADRES")]
+        listen: Option<String>,
+    },
+    /// Richt de node voor het eerst in: naam, soort, plaats, adres en de eerste beheerder.
+    Setup(SetupArgs),
+    /// Werk de database bij naar de nieuwste versie.
+    Migrate,
+    /// Controleer de instellingen zonder iets te starten.
+    CheckConfig,
+    /// Beheer gebruikers (beheerders, coördinatoren, vrijwilligers).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Beheer API-tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Naam van het initiatief of netwerk.
+    #[arg(long)]
+    pub name: String,
+    /// Soort node: initiative, regional of national.
+    #[arg(long, default_value = "initiative")]
+    pub kind: String,
+    /// Plaats of gemeente.
+    #[arg(long)]
+    pub place: String,
+    /// Openbaar adres van de node, bijvoorbeeld https://stadsdorp.example.nl.
+    #[arg(long)]
+    pub base_url: String,
+    /// Gebruikersnaam van de eerste beheerder.
+    #[arg(long)]
+    pub admin_user: String,
+    /// Volledige naam van de eerste beheerder.
+    #[arg(long, default_value = "")]
+    pub admin_name: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Maak een gebruiker aan. Wachtwoord uit NOABER_PASSWORD of een vraag.
+    Add {
+        /// Gebruikersnaam.
+        username: String,
+        /// Rol: admin, coordinator of volunteer.
+        #[arg(long)]
+        role: String,
+        /// Volledige naam.
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// Toon gebruikers, één per regel: status, rol, gebruikersnaam, naam.
+    List {
+        /// Uitvoer als JSON, voor scripts.
+        #[arg(long)]
+        json: bool,
+        /// Zoek op gebruikersnaam of naam.
+        #[arg(long)]
+        search: Option<String>,
+        /// Paginanummer (100 per pagina).
+        #[arg(long, default_value_t = 1)]
+        page: u64,
+    },
+    /// Geef een gebruiker een nieuw wachtwoord (uit NOABER_PASSWORD of een vraag).
+    ResetPassword {
+        /// Gebruikersnaam.
+        username: String,
+    },
+    /// Zet een gebruiker uit; de gebruiker wordt overal uitgelogd.
+    Disable {
+        /// Gebruikersnaam.
+        username: String,
+    },
+    /// Zet een uitgezette gebruiker weer aan.
+    Enable {
+        /// Gebruikersnaam.
+        username: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Maak een API-token voor een gebruiker en toon het (alleen nu).
+    Create {
+        /// Gebruikersnaam.
+        #[arg(long)]
+        user: String,
+        /// Omschrijving, bijvoorbeeld waarvoor het token is.
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Dagen geldig; 0 is onbeperkt.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+    },
+    /// Toon tokens, één per regel: status, id, gebruiker, omschrijving.
+    List {
+        /// Alleen de tokens van deze gebruiker.
+        #[arg(long)]
+        user: Option<String>,
+        /// Uitvoer als JSON, voor scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Trek een token in.
+    Revoke {
+        /// Het nummer (id) van het token.
+        id: i32,
+    },
+}
+
+/// Where a command writes and how it asks for a password.
+pub trait CliIo: Send {
+    fn out(&mut self) -> &mut dyn Write;
+    /// A password from `env_var`, or asked at the terminal.
+    fn password(&mut self, env_var: &str, prompt: &str) -> std::io::Result<String>;
+    /// Environment lookup for settings.
+    fn env(&self, name: &str) -> Option<String>;
+}
+
+/// The real terminal and environment.
+pub struct Terminal(std::io::Stdout);
+
+impl Default for Terminal {
+    fn default() -> Self {
+        Self(std::io::stdout())
+    }
+}
+
+impl CliIo for Terminal {
+    fn out(&mut self) -> &mut dyn Write {
+        &mut self.0
+    }
+
+    fn password(&mut self, env_var: &str, prompt: &str) -> std::io::Result<String> {
+        if let Ok(pw) = std::env::var(env_var) {
+            return Ok(pw);
+        }
+        let first = rpassword::prompt_password(prompt)?;
+        let again = rpassword::prompt_password("Nog een keer: ")?;
+        if first != again {
+            return Err(std::io::Error::other("de wachtwoorden zijn niet gelijk"));
+        }
+        Ok(first)
+    }
+
+    fn env(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] config::Error),
+    #[error(transparent)]
+    Db(#[from] crate::db::Error),
+    #[error(transparent)]
+    Start(#[from] crate::app::StartError),
+    #[error("{0}")]
+    Message(String),
+    #[error("uitvoer: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn fail(msg: impl Into<String>) -> Error {
+    Error::Message(msg.into())
+}
+
+/// Reads settings as `serve` would.
+pub fn settings(cli: &Cli, listen: Option<String>, io: &dyn CliIo) -> Result<Settings> {
+    let overrides = Overrides {
+        config_file: cli.config.clone(),
+        listen,
+        data_dir: cli.data_dir.clone(),
+    };
+    Ok(config::load(&overrides, &|k| io.env(k))?)
+}
+
+async fn open_db(settings: &Settings) -> Result<Db> {
+    let db = Db::connect(settings).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+pub async fn run(cli: Cli, io: &mut dyn CliIo) -> Result<()> {
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        _ => None,
+    };
+    let settings = settings(&cli, listen, io)?;
+    match cli.command {
+        Command::Serve { .. } => serve(settings, io).await,
+        Command::CheckConfig => {
+            writeln!(io.out(), "De instellingen zijn in orde.")?;
+            writeln!(io.out(), "luisteren: {}", settings.server.listen)?;
+            match &settings.database.url {
+                Some(_) => writeln!(io.out(), "database: extern (DATABASE_URL)")?,
+                None => writeln!(
+                    io.out(),
+                    "database: SQLite in {}",
+                    settings.storage.data_dir.display()
+                )?,
+            }
+            Ok(())
+        }
+        Command::Migrate => {
+            let db = Db::connect(&settings).await?;
+            let applied = db.migrate().await?;
+            writeln!(io.out(), "Database bijgewerkt: {applied} migratie(s) uitgevoerd.")?;
+            db.close().await;
+            Ok(())
+        }
+        Command::Setup(args) => {
+            let db = open_db(&settings).await?;
+            let result = run_setup(&db, args, io).await;
+            db.close().await;
+            result
+        }
+        Command::User(cmd) => {
+            let db = open_db(&settings).await?;
+            let result = run_user(&db, cmd, io).await;
+            db.close().await;
+            result
+        }
+        Command::Token(cmd) => {
+            let db = open_db(&settings).await?;
+            let result = run_token(&db, cmd, io).await;
+            db.close().await;
+            result
+        }
+    }
+}
+
+async fn serve(settings: Settings, io: &mut dyn CliIo) -> Result<()> {
+    crate::telemetry::init(&settings.log);
+    let app = Application::build(settings).await?;
+    let addr = app.local_addr()?;
+    let handle = app.shutdown_handle();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("stopping");
+        handle.shutdown();
+    });
+    if app.state().profile().is_none() {
+        writeln!(
+            io.out(),
+            "Noaber draait op http://{addr}/ - open dit adres om de node in te richten."
+        )?;
+    } else {
+        writeln!(io.out(), "Noaber draait op http://{addr}/")?;
+    }
+    io.out().flush()?;
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+/// Turns field errors into one readable line for the terminal.
+fn describe_invalid(inv: &crate::validation::Invalid) -> String {
+    inv.0
+        .iter()
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e.field,
+                crate::i18n::text(crate::i18n::Lang::Nl, e.message)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn describe_accounts(e: accounts::Error) -> Error {
+    match e {
+        accounts::Error::Invalid(inv) => fail(describe_invalid(&inv)),
+        accounts::Error::UsernameTaken => fail("deze gebruikersnaam bestaat al"),
+        accounts::Error::NotFound => fail("deze gebruiker bestaat niet"),
+        accounts::Error::LastAdmin => {
+            fail("dit is de laatste actieve beheerder; maak eerst een andere beheerder")
+        }
+        other => fail(format!("interne fout: {other}")),
+    }
+}
+
+async fn run_setup(db: &Db, args: SetupArgs, io: &mut dyn CliIo) -> Result<()> {
+    if !setup::is_needed(db).await.map_err(|e| fail(e.to_string()))? {
+        return Err(fail("deze node is al ingericht (er is al een beheerder)"));
+    }
+    let mut input = SetupInput {
+        profile: ProfileInput {
+            name: args.name,
+            kind: args.kind,
+            place: args.place,
+            base_url: args.base_url,
+        },
+        admin_username: args.admin_user,
+        admin_name: args.admin_name,
+        admin_password: String::new(),
+    };
+    // Check everything but the password before asking for it.
+    input.admin_password = "tijdelijk-wachtwoord-alleen-voor-controle".into();
+    setup::validate(&input).map_err(|inv| fail(describe_invalid(&inv)))?;
+    input.admin_password =
+        io.password("NOABER_ADMIN_PASSWORD", "Wachtwoord voor de beheerder: ")?;
+    match setup::run(db, &input).await {
+        Ok((node, admin)) => {
+            writeln!(
+                io.out(),
+                "Ingericht: {} ({}), beheerder {}.",
+                node.name,
+                node.kind,
+                admin.username
+            )?;
+            Ok(())
+        }
+        Err(setup::Error::Invalid(inv)) => Err(fail(describe_invalid(&inv))),
+        Err(setup::Error::Accounts(e)) => Err(describe_accounts(e)),
+        Err(setup::Error::AlreadyDone) => Err(fail("deze node is al ingericht")),
+        Err(e) => Err(fail(format!("interne fout: {e}"))),
+    }
+}
+
+#[derive(Serialize)]
+struct UserLine<'a> {
+    state: &'a str,
+    role: &'a str,
+    username: &'a str,
+    display_name: &'a str,
+    id: i32,
+}
+
+async fn run_user(db: &Db, cmd: UserCommand, io: &mut dyn CliIo) -> Result<()> {
+    match cmd {
+        UserCommand::Add {
+            username,
+            role,
+            name,
+        } => {
+            let mut input = NewAccount {
+                username,
+                display_name: name,
+                role,
+                password: "tijdelijk-wachtwoord-alleen-voor-controle".into(),
+            };
+            accounts::service::validate_new(&input).map_err(|inv| fail(describe_invalid(&inv)))?;
+            input.password = io.password("NOABER_PASSWORD", "Wachtwoord: ")?;
+            let account = accounts::service::create(db, &input)
+                .await
+                .map_err(describe_accounts)?;
+            writeln!(
+                io.out(),
+                "Gebruiker {} aangemaakt ({}).",
+                account.username,
+                account.role
+            )?;
+        }
+        UserCommand::List { json, search, page } => {
+            let req = PageRequest {
+                page: page.max(1),
+                per_page: 100,
+            };
+            let list = accounts::service::list(db, search.as_deref(), req)
+                .await
+                .map_err(describe_accounts)?;
+            let lines: Vec<UserLine> = list
+                .items
+                .iter()
+                .map(|a| UserLine {
+                    state: if a.disabled { "disabled" } else { "active" },
+                    role: a.role.as_str(),
+                    username: &a.username,
+                    display_name: &a.display_name,
+                    id: a.id,
+                })
+                .collect();
+            if json {
+                serde_json::to_writer(io.out(), &lines).map_err(std::io::Error::other)?;
+                writeln!(io.out())?;
+            } else {
+                for l in &lines {
+                    writeln!(
+                        io.out(),
+                        "{}\t{}\t{}\t{}",
+                        l.state,
+                        l.role,
+                        l.username,
+                        l.display_name
+                    )?;
+                }
+                if list.pages > 1 {
+                    writeln!(
+                        io.out(),
+                        "(pagina {} van {}; volgende met --page {})",
+                        list.page,
+                        list.pages,
+                        list.page + 1
+                    )?;
+                }
+            }
+        }
+        UserCommand::ResetPassword { username } => {
+            let account = accounts::service::find_by_username(db, &username)
+                .await
+                .map_err(describe_accounts)?;
+            let pw = io.password("NOABER_PASSWORD", "Nieuw wachtwoord: ")?;
+            accounts::service::set_password(db, account.id, &pw)
+                .await
+                .map_err(describe_accounts)?;
+            writeln!(
+                io.out(),
+                "Nieuw wachtwoord ingesteld voor {}; de gebruiker is overal uitgelogd.",
+                account.username
+            )?;
+        }
+        UserCommand::Disable { username } => set_disabled(db, &username, true, io).await?,
+        UserCommand::Enable { username } => set_disabled(db, &username, false, io).await?,
+    }
+    Ok(())
+}
+
+async fn set_disabled(db: &Db, username: &str, disabled: bool, io: &mut dyn CliIo) -> Result<()> {
+    let account = accounts::service::find_by_username(db, username)
+        .await
+        .map_err(describe_accounts)?;
+    let change = AccountChange {
+        disabled: Some(disabled),
+        ..Default::default()
+    };
+    accounts::service::update(db, account.id, &change)
+        .await
+        .map_err(describe_accounts)?;
+    if disabled {
+        writeln!(io.out(), "Gebruiker {} uitgezet en overal uitgelogd.", account.username)?;
+    } else {
+        writeln!(io.out(), "Gebruiker {} weer aangezet.", account.username)?;
+    }
+    Ok(())
+}
+
+async fn run_token(db: &Db, cmd: TokenCommand, io: &mut dyn CliIo) -> Result<()> {
+    match cmd {
+        TokenCommand::Create { user, label, days } => {
+            let account = accounts::service::find_by_username(db, &user)
+                .await
+                .map_err(describe_accounts)?;
+            if account.disabled {
+                return Err(fail("deze gebruiker is uitgezet"));
+            }
+            let created = token::create(db, account.id, &label, days)
+                .await
+                .map_err(|e| match e {
+                    crate::auth::Error::Invalid(inv) => fail(describe_invalid(&inv)),
+                    other => fail(format!("interne fout: {other}")),
+                })?;
+            writeln!(io.out(), "{}", created.token)?;
+        }
+        TokenCommand::List { user, json } => {
+            let owner = match user {
+                Some(u) => Some(
+                    accounts::service::find_by_username(db, &u)
+                        .await
+                        .map_err(describe_accounts)?
+                        .id,
+                ),
+                None => None,
+            };
+            let tokens = token::list(db, owner)
+                .await
+                .map_err(|e| fail(format!("interne fout: {e}")))?;
+            if json {
+                serde_json::to_writer(io.out(), &tokens).map_err(std::io::Error::other)?;
+                writeln!(io.out())?;
+            } else {
+                let now = chrono::Utc::now();
+                for t in &tokens {
+                    let state = if t.revoked_at.is_some() {
+                        "revoked"
+                    } else if t.expires_at.is_some_and(|at| at <= now) {
+                        "expired"
+                    } else {
+                        "active"
+                    };
+                    writeln!(io.out(), "{state}\t{}\t{}\t{}", t.id, t.user_id, t.label)?;
+                }
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            token::revoke(db, id, None).await.map_err(|e| match e {
+                crate::auth::Error::TokenNotFound => fail("dit token bestaat niet"),
+                other => fail(format!("interne fout: {other}")),
+            })?;
+            writeln!(io.out(), "Token {id} ingetrokken.")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,407 @@
+//! The node's settings: one typed [`Settings`], read once at start.
+//!
+//! Sources, later ones winning: built-in defaults, the TOML file given with
+//! `--config`, environment variables `NOABER_<SECTION>_<KEY>` (plus
+//! `DATABASE_URL`), then command-line flags (`--listen`, `--data-dir`).
+//! Every value is validated before anything starts; a bad one stops the start
+//! with one line that names the key as the operator wrote it.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+/// A settings error. The message always names the key where it came from.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("instelling {key}: {reason}")]
+    Invalid { key: String, reason: String },
+    #[error("instellingenbestand {path}: {reason}")]
+    File { path: String, reason: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub storage: StorageSettings,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+    pub auth: AuthSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub listen: SocketAddr,
+    /// Proxies whose `X-Forwarded-For` is believed. Empty: the peer address
+    /// of the connection is the client's.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StorageSettings {
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// `None`: embedded SQLite in the data directory.
+    pub url: Option<String>,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// A browser session ends after this many days without use.
+    pub session_days: u32,
+    /// Failed logins for one account within 15 minutes before it is paused.
+    pub max_failures_per_account: u32,
+    /// Failed logins from one address within 15 minutes before it is paused.
+    pub max_failures_per_address: u32,
+}
+
+impl Settings {
+    /// Settings for a node in `data_dir` with every other value at its default.
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            server: ServerSettings {
+                listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+                trusted_proxies: Vec::new(),
+            },
+            storage: StorageSettings {
+                data_dir: data_dir.into(),
+            },
+            database: DatabaseSettings {
+                url: None,
+                max_connections: 10,
+            },
+            log: LogSettings {
+                level: "info".into(),
+                format: LogFormat::Text,
+            },
+            auth: AuthSettings {
+                session_days: 14,
+                max_failures_per_account: 5,
+                max_failures_per_address: 30,
+            },
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self::with_data_dir("data")
+    }
+}
+
+/// Values given on the command line; they win over every other source.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub data_dir: Option<String>,
+}
+
+/// Every key the node knows, as `(section, key)`.
+const KEYS: &[(&str, &str)] = &[
+    ("server", "listen"),
+    ("server", "trusted_proxies"),
+    ("storage", "data_dir"),
+    ("database", "url"),
+    ("database", "max_connections"),
+    ("log", "level"),
+    ("log", "format"),
+    ("auth", "session_days"),
+    ("auth", "max_failures_per_account"),
+    ("auth", "max_failures_per_address"),
+];
+
+/// A raw value and where it came from, so that an error can name its source.
+struct Raw {
+    source: String,
+    value: String,
+}
+
+/// Reads settings from the file, the environment (`env` looks a variable up)
+/// and the command line.
+pub fn load(overrides: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings> {
+    let mut raw: BTreeMap<(&'static str, &'static str), Raw> = BTreeMap::new();
+
+    let config_file = overrides
+        .config_file
+        .clone()
+        .or_else(|| env("NOABER_CONFIG").map(PathBuf::from));
+    if let Some(path) = &config_file {
+        read_file(path, &mut raw)?;
+    }
+
+    for &(section, key) in KEYS {
+        let var = format!(
+            "NOABER_{}_{}",
+            section.to_ascii_uppercase(),
+            key.to_ascii_uppercase()
+        );
+        if let Some(value) = env(&var) {
+            raw.insert((section, key), Raw { source: var, value });
+        }
+    }
+    if let Some(value) = env("DATABASE_URL") {
+        raw.insert(
+            ("database", "url"),
+            Raw {
+                source: "DATABASE_URL".into(),
+                value,
+            },
+        );
+    }
+    // The short variables documented next to the flags.
+    for (var, flag, slot, given) in [
+        (
+            "NOABER_LISTEN",
+            "--listen",
+            ("server", "listen"),
+            &overrides.listen,
+        ),
+        (
+            "NOABER_DATA_DIR",
+            "--data-dir",
+            ("storage", "data_dir"),
+            &overrides.data_dir,
+        ),
+    ] {
+        if let Some(value) = given {
+            raw.insert(
+                slot,
+                Raw {
+                    source: flag.into(),
+                    value: value.clone(),
+                },
+            );
+        } else if let Some(value) = env(var) {
+            raw.insert(
+                slot,
+                Raw {
+                    source: var.into(),
+                    value,
+                },
+            );
+        }
+    }
+
+    let mut settings = Settings::default();
+    for ((section, key), Raw { source, value }) in &raw {
+        apply(&mut settings, section, key, value.trim()).map_err(|reason| Error::Invalid {
+            key: source.clone(),
+            reason,
+        })?;
+    }
+    Ok(settings)
+}
+
+fn read_file(
+    path: &Path,
+    raw: &mut BTreeMap<(&'static str, &'static str), Raw>,
+) -> Result<()> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::File {
+        path: shown.clone(),
+        reason: format!("kan niet gelezen worden ({e})"),
+    })?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| Error::File {
+        path: shown.clone(),
+        reason: format!("is geen geldige TOML: {}", e.message()),
+    })?;
+    for (section, body) in table {
+        let Some(body) = body.as_table() else {
+            return Err(Error::Invalid {
+                key: section,
+                reason: "verwacht een sectie zoals [server]".into(),
+            });
+        };
+        for (key, value) in body {
+            let Some(&known) = KEYS.iter().find(|(s, k)| *s == section && *k == key) else {
+                return Err(Error::Invalid {
+                    key: format!("{section}.{key}"),
+                    reason: "onbekende instelling".into(),
+                });
+            };
+            let value = match value {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                toml::Value::Array(items) => items
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => other.to_string(),
+            };
+            raw.insert(
+                known,
+                Raw {
+                    source: format!("{section}.{key} in {shown}"),
+                    value,
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+fn apply(s: &mut Settings, section: &str, key: &str, value: &str) -> Result<(), String> {
+    match (section, key) {
+        ("server", "listen") => {
+            s.server.listen = value
+                .parse()
+                .map_err(|_| format!("'{value}' is geen adres met poort, zoals 127.0.0.1:8080"))?;
+        }
+        ("server", "trusted_proxies") => {
+            s.server.trusted_proxies = value
+                .split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    v.parse::<IpAddr>()
+                        .map_err(|_| format!("'{v}' is geen IP-adres"))
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        ("storage", "data_dir") => {
+            if value.is_empty() {
+                return Err("mag niet leeg zijn".into());
+            }
+            s.storage.data_dir = PathBuf::from(value);
+        }
+        ("database", "url") => {
+            s.database.url = if value.is_empty() {
+                None
+            } else if value.starts_with("postgres://")
+                || value.starts_with("postgresql://")
+                || value.starts_with("sqlite:")
+            {
+                Some(value.to_owned())
+            } else {
+                return Err("verwacht een adres dat begint met postgres:// of sqlite:".into());
+            };
+        }
+        ("database", "max_connections") => {
+            s.database.max_connections = positive(value, 1000)?;
+        }
+        ("log", "level") => {
+            tracing_subscriber::EnvFilter::try_new(value)
+                .map_err(|_| format!("'{value}' is geen logniveau (error, warn, info, debug)"))?;
+            s.log.level = value.to_owned();
+        }
+        ("log", "format") => {
+            s.log.format = match value {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => return Err(format!("'{value}' is geen logformaat: kies text of json")),
+            };
+        }
+        ("auth", "session_days") => s.auth.session_days = positive(value, 366)?,
+        ("auth", "max_failures_per_account") => {
+            s.auth.max_failures_per_account = positive(value, 1000)?
+        }
+        ("auth", "max_failures_per_address") => {
+            s.auth.max_failures_per_address = positive(value, 100_000)?
+        }
+        _ => return Err("onbekende instelling".into()),
+    }
+    Ok(())
+}
+
+fn positive(value: &str, max: u32) -> Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("'{value}' is geen geheel getal van 1 tot en met {max}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let s = load(&Overrides::default(), &env_of(&[])).unwrap();
+        assert_eq!(s.storage.data_dir, PathBuf::from("data"));
+        assert!(s.database.url.is_none());
+        assert_eq!(s.server.listen.port(), 8080);
+    }
+
+    #[test]
+    fn environment_sets_keys_and_flags_win() {
+        let env = env_of(&[
+            ("NOABER_SERVER_LISTEN", "0.0.0.0:9000"),
+            ("NOABER_DATA_DIR", "/srv/noaber"),
+        ]);
+        let s = load(&Overrides::default(), &env).unwrap();
+        assert_eq!(s.server.listen.port(), 9000);
+        assert_eq!(s.storage.data_dir, PathBuf::from("/srv/noaber"));
+
+        let flags = Overrides {
+            listen: Some("127.0.0.1:7000".into()),
+            ..Default::default()
+        };
+        let s = load(&flags, &env).unwrap();
+        assert_eq!(s.server.listen.port(), 7000);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let env = env_of(&[("NOABER_DATABASE_MAX_CONNECTIONS", "veel")]);
+        let err = load(&Overrides::default(), &env).unwrap_err().to_string();
+        assert!(err.contains("NOABER_DATABASE_MAX_CONNECTIONS"), "{err}");
+        assert!(!err.contains('\n'));
+
+        let flags = Overrides {
+            listen: Some("localhost".into()),
+            ..Default::default()
+        };
+        let err = load(&flags, &env_of(&[])).unwrap_err().to_string();
+        assert!(err.contains("--listen"), "{err}");
+    }
+
+    #[test]
+    fn file_keys_are_checked() {
+        let dir = std::env::temp_dir().join(format!("noaber-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("noaber.toml");
+        std::fs::write(&file, "[server]\nlisten = \"127.0.0.1:8181\"\n[log]\nformat = \"json\"\n")
+            .unwrap();
+        let o = Overrides {
+            config_file: Some(file.clone()),
+            ..Default::default()
+        };
+        let s = load(&o, &env_of(&[])).unwrap();
+        assert_eq!(s.server.listen.port(), 8181);
+        assert_eq!(s.log.format, LogFormat::Json);
+
+        std::fs::write(&file, "[server]\nlisen = \"127.0.0.1:8181\"\n").unwrap();
+        let err = load(&o, &env_of(&[])).unwrap_err().to_string();
+        assert!(err.contains("server.lisen"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,24 @@
+//! Noaber: a self-hosted, federated node for Dutch resident initiatives in
+//! care and welfare. This crate is the node itself: settings, command line,
+//! HTTP server, pages, JSON API, and the local domain with its storage.
+
+pub mod accounts;
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod entity;
+pub mod error;
+pub mod health;
+pub mod i18n;
+pub mod pagination;
+pub mod profile;
+pub mod setup;
+pub mod telemetry;
+pub mod validation;
+pub mod web;
+
+pub use app::Application;
+pub use config::Settings;

@@ -1,0 +1,239 @@
+//! Shared machinery for the server-rendered pages: the page context every
+//! template gets (language, user, navigation, CSRF token, flash message),
+//! the home page, the language switch, static files and the error page.
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+use crate::accounts::{Account, Role};
+use crate::app::AppState;
+use crate::auth::csrf::{cookie_value, CsrfToken};
+use crate::auth::MaybeUser;
+use crate::error::{AppError, Problem};
+use crate::i18n::{self, Lang, Tr};
+
+pub const LANG_COOKIE: &str = "noaber_lang";
+pub const FLASH_COOKIE: &str = "noaber_flash";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/taal", get(switch_language))
+        .route("/static/noaber.css", get(stylesheet))
+        .layer(axum::middleware::from_fn(clear_flash))
+}
+
+/// The language of a request: the visitor's choice, else the browser's.
+pub fn request_lang(headers: &HeaderMap) -> Lang {
+    cookie_value(headers, LANG_COOKIE)
+        .and_then(|c| Lang::from_code(&c))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// What every page template needs.
+pub struct PageCtx {
+    pub t: Tr,
+    pub csrf: String,
+    pub user: Option<Account>,
+    pub node_name: String,
+    pub flash: Option<&'static str>,
+    pub nav: Vec<NavItem>,
+}
+
+impl PageCtx {
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
+    }
+}
+
+fn navigation(user: Option<&Account>, path: &str) -> Vec<NavItem> {
+    let Some(user) = user else {
+        return Vec::new();
+    };
+    let mut items = vec![("/", "nav.home", Role::Volunteer)];
+    items.push(("/gebruikers", "nav.users", Role::Coordinator));
+    items.push(("/instellingen", "nav.settings", Role::Admin));
+    items.push(("/account", "nav.account", Role::Volunteer));
+    items
+        .into_iter()
+        .filter(|(_, _, min)| user.role.at_least(*min))
+        .map(|(href, label, _)| NavItem {
+            href,
+            label,
+            current: if href == "/" { path == "/" } else { path.starts_with(href) },
+        })
+        .collect()
+}
+
+impl FromRequestParts<AppState> for PageCtx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let MaybeUser(user) = MaybeUser::from_request_parts(parts, state).await?;
+        let lang = request_lang(&parts.headers);
+        let flash = cookie_value(&parts.headers, FLASH_COOKIE)
+            .and_then(|key| known_flash(&key));
+        Ok(Self {
+            t: Tr(lang),
+            csrf: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|c| c.0.clone())
+                .unwrap_or_default(),
+            nav: navigation(user.as_ref(), parts.uri.path()),
+            user,
+            node_name: state
+                .profile()
+                .map(|p| p.name)
+                .unwrap_or_else(|| "Noaber".to_owned()),
+            flash,
+        })
+    }
+}
+
+/// Only messages of our own are shown, so a crafted cookie cannot put text
+/// on the page.
+fn known_flash(key: &str) -> Option<&'static str> {
+    if !key.starts_with("flash.") {
+        return None;
+    }
+    let text = i18n::text(Lang::Nl, key);
+    (text != key).then(|| {
+        FLASH_KEYS
+            .iter()
+            .copied()
+            .find(|k| *k == key)
+            .unwrap_or("flash.saved")
+    })
+}
+
+const FLASH_KEYS: &[&str] = &[
+    "flash.saved",
+    "flash.logged_in",
+    "flash.logged_out",
+    "flash.logged_out_everywhere",
+    "flash.setup_done",
+    "flash.password_changed",
+    "flash.user_created",
+    "flash.language",
+];
+
+/// A redirect that shows `key` on the next page.
+pub fn flash_redirect(to: &str, key: &'static str) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    let cookie = format!("{FLASH_COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// Removes the flash cookie once a page has shown it.
+async fn clear_flash(request: Request, next: Next) -> Response {
+    let had_flash = cookie_value(request.headers(), FLASH_COOKIE).is_some();
+    let mut response = next.run(request).await;
+    if had_flash && response.status().is_success() {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_static("noaber_flash=; Path=/; Max-Age=0"),
+        );
+    }
+    response
+}
+
+pub fn render(t: &impl Template) -> Result<Html<String>, AppError> {
+    Ok(Html(t.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    page: PageCtx,
+    place: String,
+}
+
+async fn home(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    page: PageCtx,
+) -> Result<Response, AppError> {
+    if crate::setup::is_needed(&state.db).await? {
+        return Ok(Redirect::to("/installatie").into_response());
+    }
+    let place = state.profile().map(|p| p.place).unwrap_or_default();
+    Ok(render(&HomePage { page, place })?.into_response())
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+    terug: Option<String>,
+}
+
+async fn switch_language(Query(q): Query<LangQuery>) -> Response {
+    let lang = q.lang.as_deref().and_then(Lang::from_code).unwrap_or_default();
+    let back = crate::auth::extract::safe_next(q.terug.as_deref());
+    let mut response = Redirect::to(&back).into_response();
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        lang.code()
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/noaber.css"),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    t: Tr,
+    status: u16,
+    message: &'a str,
+    fields: Vec<(&'a str, &'a str)>,
+}
+
+/// The HTML page for an error, standalone so it renders even when the
+/// database is what failed.
+pub fn error_page(problem: &Problem, lang: Lang) -> String {
+    let page = ErrorPage {
+        t: Tr(lang),
+        status: problem.status.as_u16(),
+        message: i18n::text(lang, problem.message),
+        fields: problem
+            .fields
+            .iter()
+            .map(|f| (f.field, i18n::text(lang, f.message)))
+            .collect(),
+    };
+    page.render()
+        .unwrap_or_else(|_| format!("<!doctype html><title>{}</title>", problem.status))
+}
