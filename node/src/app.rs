@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::Request;
-use axum::{middleware, Router};
+use axum::{Router, middleware};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::trace::TraceLayer;

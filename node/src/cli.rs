@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
-use crate::accounts::{self, service::AccountChange, NewAccount};
+use crate::accounts::{self, NewAccount, service::AccountChange};
 use crate::app::Application;
 use crate::auth::token;
 use crate::config::{self, Overrides, Settings};
@@ -254,7 +254,10 @@ pub async fn run(cli: Cli, io: &mut dyn CliIo) -> Result<()> {
         Command::Migrate => {
             let db = Db::connect(&settings).await?;
             let applied = db.migrate().await?;
-            writeln!(io.out(), "Database bijgewerkt: {applied} migratie(s) uitgevoerd.")?;
+            writeln!(
+                io.out(),
+                "Database bijgewerkt: {applied} migratie(s) uitgevoerd."
+            )?;
             db.close().await;
             Ok(())
         }
@@ -352,7 +355,10 @@ fn describe_accounts(e: accounts::Error) -> Error {
 }
 
 async fn run_setup(db: &Db, args: SetupArgs, io: &mut dyn CliIo) -> Result<()> {
-    if !setup::is_needed(db).await.map_err(|e| fail(e.to_string()))? {
+    if !setup::is_needed(db)
+        .await
+        .map_err(|e| fail(e.to_string()))?
+    {
         return Err(fail("deze node is al ingericht (er is al een beheerder)"));
     }
     let mut input = SetupInput {
@@ -499,7 +505,11 @@ async fn set_disabled(db: &Db, username: &str, disabled: bool, io: &mut dyn CliI
         .await
         .map_err(describe_accounts)?;
     if disabled {
-        writeln!(io.out(), "Gebruiker {} uitgezet en overal uitgelogd.", account.username)?;
+        writeln!(
+            io.out(),
+            "Gebruiker {} uitgezet en overal uitgelogd.",
+            account.username
+        )?;
     } else {
         writeln!(io.out(), "Gebruiker {} weer aangezet.", account.username)?;
     }
@@ -515,12 +525,13 @@ async fn run_token(db: &Db, cmd: TokenCommand, io: &mut dyn CliIo) -> Result<()>
             if account.disabled {
                 return Err(fail("deze gebruiker is uitgezet"));
             }
-            let created = token::create(db, account.id, &label, days)
-                .await
-                .map_err(|e| match e {
-                    crate::auth::Error::Invalid(inv) => fail(describe_invalid(&inv)),
-                    other => fail(format!("interne fout: {other}")),
-                })?;
+            let created =
+                token::create(db, account.id, &label, days)
+                    .await
+                    .map_err(|e| match e {
+                        crate::auth::Error::Invalid(inv) => fail(describe_invalid(&inv)),
+                        other => fail(format!("interne fout: {other}")),
+                    })?;
             writeln!(io.out(), "{}", created.token)?;
         }
         TokenCommand::List { user, json } => {

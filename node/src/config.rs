@@ -210,10 +210,7 @@ pub fn load(overrides: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> Resu
     Ok(settings)
 }
 
-fn read_file(
-    path: &Path,
-    raw: &mut BTreeMap<(&'static str, &'static str), Raw>,
-) -> Result<()> {
+fn read_file(path: &Path, raw: &mut BTreeMap<(&'static str, &'static str), Raw>) -> Result<()> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| Error::File {
         path: shown.clone(),
@@ -243,7 +240,11 @@ fn read_file(
                 toml::Value::Boolean(b) => b.to_string(),
                 toml::Value::Array(items) => items
                     .iter()
-                    .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| v.to_string())
+                    })
                     .collect::<Vec<_>>()
                     .join(","),
                 other => other.to_string(),
@@ -326,7 +327,9 @@ fn apply(s: &mut Settings, section: &str, key: &str, value: &str) -> Result<(), 
 fn positive(value: &str, max: u32) -> Result<u32, String> {
     match value.parse::<u32>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
-        _ => Err(format!("'{value}' is geen geheel getal van 1 tot en met {max}")),
+        _ => Err(format!(
+            "'{value}' is geen geheel getal van 1 tot en met {max}"
+        )),
     }
 }
 
@@ -389,8 +392,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("noaber-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("noaber.toml");
-        std::fs::write(&file, "[server]\nlisten = \"127.0.0.1:8181\"\n[log]\nformat = \"json\"\n")
-            .unwrap();
+        std::fs::write(
+            &file,
+            "[server]\nlisten = \"127.0.0.1:8181\"\n[log]\nformat = \"json\"\n",
+        )
+        .unwrap();
         let o = Overrides {
             config_file: Some(file.clone()),
             ..Default::default()

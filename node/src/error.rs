@@ -9,7 +9,7 @@
 //! Internal errors are logged with their cause and shown as an opaque 500.
 
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
@@ -94,23 +94,39 @@ impl AppError {
         match self {
             Self::Accounts(e) => accounts_problem(e),
             Self::Auth(e) => match e {
-                auth::Error::BadCredentials => Problem::new(S::UNAUTHORIZED, "bad_credentials", "error.bad_credentials"),
-                auth::Error::Disabled => Problem::new(S::FORBIDDEN, "account_disabled", "error.account_disabled"),
-                auth::Error::Throttled => Problem::new(S::TOO_MANY_REQUESTS, "too_many_attempts", "error.throttled"),
-                auth::Error::Unauthenticated => Problem::new(S::UNAUTHORIZED, "unauthenticated", "error.unauthenticated"),
+                auth::Error::BadCredentials => {
+                    Problem::new(S::UNAUTHORIZED, "bad_credentials", "error.bad_credentials")
+                }
+                auth::Error::Disabled => {
+                    Problem::new(S::FORBIDDEN, "account_disabled", "error.account_disabled")
+                }
+                auth::Error::Throttled => {
+                    Problem::new(S::TOO_MANY_REQUESTS, "too_many_attempts", "error.throttled")
+                }
+                auth::Error::Unauthenticated => {
+                    Problem::new(S::UNAUTHORIZED, "unauthenticated", "error.unauthenticated")
+                }
                 auth::Error::Expired => Problem::new(S::UNAUTHORIZED, "expired", "error.expired"),
-                auth::Error::Forbidden => Problem::new(S::FORBIDDEN, "forbidden", "error.forbidden"),
-                auth::Error::TokenNotFound => Problem::new(S::NOT_FOUND, "not_found", "error.token_not_found"),
+                auth::Error::Forbidden => {
+                    Problem::new(S::FORBIDDEN, "forbidden", "error.forbidden")
+                }
+                auth::Error::TokenNotFound => {
+                    Problem::new(S::NOT_FOUND, "not_found", "error.token_not_found")
+                }
                 auth::Error::Invalid(inv) => Problem::invalid(inv),
                 auth::Error::Db(_) => internal(),
             },
             Self::Profile(e) => match e {
                 profile::Error::Invalid(inv) => Problem::invalid(inv),
-                profile::Error::NotSetUp => Problem::new(S::CONFLICT, "not_set_up", "error.not_set_up"),
+                profile::Error::NotSetUp => {
+                    Problem::new(S::CONFLICT, "not_set_up", "error.not_set_up")
+                }
                 profile::Error::Db(_) => internal(),
             },
             Self::Setup(e) => match e {
-                setup::Error::AlreadyDone => Problem::new(S::CONFLICT, "already_set_up", "error.already_set_up"),
+                setup::Error::AlreadyDone => {
+                    Problem::new(S::CONFLICT, "already_set_up", "error.already_set_up")
+                }
                 setup::Error::Invalid(inv) => Problem::invalid(inv),
                 setup::Error::Accounts(inner) => accounts_problem(inner),
                 setup::Error::Db(_) => internal(),
@@ -121,7 +137,11 @@ impl AppError {
                 ..Problem::new(S::BAD_REQUEST, "bad_request", message)
             },
             Self::NotFound => Problem::new(S::NOT_FOUND, "not_found", "error.not_found"),
-            Self::MediaType => Problem::new(S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "error.media_type"),
+            Self::MediaType => Problem::new(
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "error.media_type",
+            ),
             Self::TooLarge => Problem::new(S::PAYLOAD_TOO_LARGE, "too_large", "error.too_large"),
             Self::Csrf => Problem::new(S::FORBIDDEN, "csrf", "error.csrf"),
             Self::Db(_) | Self::Template(_) => internal(),
@@ -140,14 +160,20 @@ fn accounts_problem(e: &accounts::Error) -> Problem {
             }],
             ..Problem::new(S::CONFLICT, "username_taken", "error.username_taken")
         },
-        accounts::Error::NotFound => Problem::new(S::NOT_FOUND, "not_found", "error.user_not_found"),
+        accounts::Error::NotFound => {
+            Problem::new(S::NOT_FOUND, "not_found", "error.user_not_found")
+        }
         accounts::Error::LastAdmin => Problem::new(S::CONFLICT, "last_admin", "error.last_admin"),
         accounts::Error::Hash(_) | accounts::Error::Db(_) => internal(),
     }
 }
 
 fn internal() -> Problem {
-    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "error.internal")
+    Problem::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "error.internal",
+    )
 }
 
 impl IntoResponse for AppError {
@@ -276,9 +302,13 @@ fn bare_problem(status: StatusCode) -> Problem {
     use StatusCode as S;
     match status {
         S::NOT_FOUND => Problem::new(status, "not_found", "error.not_found"),
-        S::METHOD_NOT_ALLOWED => Problem::new(status, "method_not_allowed", "error.method_not_allowed"),
+        S::METHOD_NOT_ALLOWED => {
+            Problem::new(status, "method_not_allowed", "error.method_not_allowed")
+        }
         S::PAYLOAD_TOO_LARGE => Problem::new(status, "too_large", "error.too_large"),
-        S::UNSUPPORTED_MEDIA_TYPE => Problem::new(status, "unsupported_media_type", "error.media_type"),
+        S::UNSUPPORTED_MEDIA_TYPE => {
+            Problem::new(status, "unsupported_media_type", "error.media_type")
+        }
         S::UNAUTHORIZED => Problem::new(status, "unauthenticated", "error.unauthenticated"),
         S::FORBIDDEN => Problem::new(status, "forbidden", "error.forbidden"),
         s if s.is_server_error() => internal(),

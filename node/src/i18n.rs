@@ -119,7 +119,10 @@ mod tests {
 
     #[test]
     fn accept_language_prefers_dutch_unless_english_comes_first() {
-        assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9,nl;q=0.8"), Lang::En);
+        assert_eq!(
+            Lang::from_accept_language("en-GB,en;q=0.9,nl;q=0.8"),
+            Lang::En
+        );
         assert_eq!(Lang::from_accept_language("nl-NL,en;q=0.5"), Lang::Nl);
         assert_eq!(Lang::from_accept_language("de-DE"), Lang::Nl);
     }

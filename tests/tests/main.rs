@@ -1,1 +1,9 @@
+//! The black-box suite: one binary, one module per area.
 
+mod api;
+mod cli;
+mod config;
+mod foundation;
+mod login;
+mod roles;
+mod setup;

@@ -1,8 +1,8 @@
 //! `/api/v1/users`: accounts for integrations and scripts.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;

@@ -1,7 +1,7 @@
 //! Password hashing (argon2id) and the minimum a password must meet.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::rngs::OsRng;
 
 use crate::validation::Invalid;
@@ -14,18 +14,26 @@ pub const MIN_LEN: usize = 10;
 
 /// Passwords that are too common to allow, whatever their length.
 const COMMON: &[&str] = &[
-    "wachtwoord", "wachtwoord1", "wachtwoord123", "password", "password1", "password123",
-    "1234567890", "12345678910", "qwertyuiop", "welkom1234", "welkomwelkom", "noaber1234",
-    "abcdefghij", "iloveyou123", "0000000000", "1111111111",
+    "wachtwoord",
+    "wachtwoord1",
+    "wachtwoord123",
+    "password",
+    "password1",
+    "password123",
+    "1234567890",
+    "12345678910",
+    "qwertyuiop",
+    "welkom1234",
+    "welkomwelkom",
+    "noaber1234",
+    "abcdefghij",
+    "iloveyou123",
+    "0000000000",
+    "1111111111",
 ];
 
 /// Checks a new password; `field` names the form field in the error.
-pub fn check_strength(
-    errors: &mut Invalid,
-    field: &'static str,
-    password: &str,
-    username: &str,
-) {
+pub fn check_strength(errors: &mut Invalid, field: &'static str, password: &str, username: &str) {
     let chars = password.chars().count();
     if chars < MIN_LEN {
         errors.add(field, "error.password_short");
@@ -82,8 +90,7 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
 }
 
 /// argon2id hash of a random string nobody knows, with the default cost.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$K3hM9lTtcVjSbQ6mNVUGRzVhh7mtIBdi5kF6nWlfAvs";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$K3hM9lTtcVjSbQ6mNVUGRzVhh7mtIBdi5kF6nWlfAvs";
 
 #[cfg(test)]
 mod tests {

@@ -8,11 +8,11 @@ use sea_orm::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{password, Error, Result, Role};
-use crate::db::{is_unique_violation, Db};
+use super::{Error, Result, Role, password};
+use crate::db::{Db, is_unique_violation};
 use crate::entity::user;
 use crate::pagination::{Page, PageRequest};
-use crate::validation::{required_line, Invalid};
+use crate::validation::{Invalid, required_line};
 
 /// An account as the rest of the node sees it (never the password hash).
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -11,12 +11,12 @@ use serde::Deserialize;
 use super::service::{self, AccountChange};
 use super::{AccountList, Error, NewAccount, Role};
 use crate::app::AppState;
-use crate::auth::extract::encode;
 use crate::auth::CurrentUser;
+use crate::auth::extract::encode;
 use crate::error::AppError;
 use crate::pagination::ListQuery;
 use crate::validation::Invalid;
-use crate::web::{flash_redirect, render, PageCtx};
+use crate::web::{PageCtx, flash_redirect, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -176,7 +176,12 @@ async fn update(
         // one leaves the account exactly as it was.
         if !form.password.is_empty() {
             let mut errors = Invalid::default();
-            super::password::check_strength(&mut errors, "password", &form.password, &account.username);
+            super::password::check_strength(
+                &mut errors,
+                "password",
+                &form.password,
+                &account.username,
+            );
             errors.into_result()?;
         }
         service::update(&state.db, id, &change).await?;

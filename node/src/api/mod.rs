@@ -4,12 +4,12 @@
 //! them and serves `/api/v1/openapi.json`, generated from those handlers.
 //! The API authenticates with bearer tokens only.
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::routing::get;
 use axum::{Json, Router};
-use axum::body::Bytes;
 use serde::de::DeserializeOwned;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -150,9 +150,10 @@ mod query_string {
 
     /// Decodes `a=1&b=2` into a struct of optional strings.
     pub fn decode<T: DeserializeOwned>(query: &str) -> Result<T, serde_json::Error> {
-        let map: serde_json::Map<String, serde_json::Value> = form_urlencoded::parse(query.as_bytes())
-            .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
-            .collect();
+        let map: serde_json::Map<String, serde_json::Value> =
+            form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
+                .collect();
         serde_json::from_value(serde_json::Value::Object(map))
     }
 }

@@ -1,15 +1,15 @@
 //! `/api/v1/me` and `/api/v1/tokens`: the caller's own account and tokens.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::token::{self, CreatedToken, TokenInfo};
-use super::{session, ApiUser};
+use super::{ApiUser, session};
 use crate::accounts::{self, Account, Role};
 use crate::api::{ApiJson, IdPath};
 use crate::app::AppState;
@@ -102,7 +102,8 @@ async fn create_token(
     user: ApiUser,
     ApiJson(body): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), AppError> {
-    let created = token::create(&state.db, user.0.id, &body.label, body.days.unwrap_or(365)).await?;
+    let created =
+        token::create(&state.db, user.0.id, &body.label, body.days.unwrap_or(365)).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 

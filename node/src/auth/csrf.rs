@@ -7,9 +7,9 @@
 //! check runs as middleware on all non-API routes, so no form can forget it.
 //! (The API takes bearer tokens only, which a browser never sends by itself.)
 
-use axum::body::{to_bytes, Body};
+use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, Method};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -38,7 +38,10 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 
 pub async fn protect(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let existing = cookie_value(request.headers(), COOKIE);
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if safe {
         let token = existing.clone().unwrap_or_else(secret::random_token);
         let mut request = request;
@@ -47,7 +50,11 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         if existing.is_none() {
             let cookie = format!(
                 "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}",
-                if state.secure_cookies() { "; Secure" } else { "" }
+                if state.secure_cookies() {
+                    "; Secure"
+                } else {
+                    ""
+                }
             );
             if let Ok(v) = cookie.parse() {
                 response.headers_mut().append(header::SET_COOKIE, v);

@@ -4,10 +4,10 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{csrf::cookie_value, session, token, Error};
+use super::{Error, csrf::cookie_value, session, token};
 use crate::accounts::{Account, Role};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -88,7 +88,10 @@ impl IntoResponse for LoginRedirect {
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = LoginRedirect;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match session_user(parts, state).await {
             Ok(a) => Ok(Self(a)),
             Err(Error::Db(e)) => Err(LoginRedirect(AppError::from(e).into_response())),
@@ -98,7 +101,11 @@ impl FromRequestParts<AppState> for CurrentUser {
                     .path_and_query()
                     .map(|p| p.as_str())
                     .unwrap_or("/");
-                let reason = if matches!(err, Error::Expired) { "&verlopen=1" } else { "" };
+                let reason = if matches!(err, Error::Expired) {
+                    "&verlopen=1"
+                } else {
+                    ""
+                };
                 let target = format!("/inloggen?volgende={}{reason}", encode(next));
                 Err(LoginRedirect(Redirect::to(&target).into_response()))
             }

@@ -1,7 +1,7 @@
 //! Checking a username and password.
 
-use super::{throttle, Error, Result};
-use crate::accounts::{self, password, Account};
+use super::{Error, Result, throttle};
+use crate::accounts::{self, Account, password};
 use crate::config::AuthSettings;
 use crate::db::Db;
 

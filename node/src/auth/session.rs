@@ -1,11 +1,9 @@
 //! Browser sessions, stored in the database so they survive a restart.
 
 use chrono::{Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-use super::{secret, Error, Result};
+use super::{Error, Result, secret};
 use crate::accounts::Account;
 use crate::db::Db;
 use crate::entity::{session, user};
@@ -32,7 +30,10 @@ pub async fn start(db: &Db, user_id: i32, days: u32) -> Result<String> {
 /// reported as [`Error::Expired`] so the login page can say so.
 pub async fn resolve(db: &Db, token: &str, days: u32) -> Result<Account> {
     let hash = secret::hash(token);
-    let Some(row) = session::Entity::find_by_id(hash.clone()).one(db.read()).await? else {
+    let Some(row) = session::Entity::find_by_id(hash.clone())
+        .one(db.read())
+        .await?
+    else {
         return Err(Error::Unauthenticated);
     };
     let now = Utc::now();
@@ -80,7 +81,10 @@ pub async fn end_all(db: &Db, user_id: i32) -> Result<u64> {
 pub async fn expire_now(db: &Db, token: &str) -> Result<()> {
     let past = Utc::now() - Duration::seconds(1);
     session::Entity::update_many()
-        .col_expr(session::Column::ExpiresAt, sea_orm::sea_query::Expr::value(past))
+        .col_expr(
+            session::Column::ExpiresAt,
+            sea_orm::sea_query::Expr::value(past),
+        )
         .filter(session::Column::TokenHash.eq(secret::hash(token)))
         .exec(db.write())
         .await?;

@@ -13,7 +13,12 @@ use crate::entity::login_attempt;
 pub const WINDOW_MINUTES: i64 = 15;
 
 /// True when either the account or the address has failed too often lately.
-pub async fn is_blocked(db: &Db, cfg: &AuthSettings, username: &str, address: &str) -> Result<bool> {
+pub async fn is_blocked(
+    db: &Db,
+    cfg: &AuthSettings,
+    username: &str,
+    address: &str,
+) -> Result<bool> {
     let since = Utc::now() - Duration::minutes(WINDOW_MINUTES);
     let failures = |col: login_attempt::Column, value: String| {
         login_attempt::Entity::find()

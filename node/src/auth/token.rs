@@ -5,11 +5,11 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{secret, Error, Result};
+use super::{Error, Result, secret};
 use crate::accounts::Account;
 use crate::db::Db;
 use crate::entity::{api_token, user};
-use crate::validation::{required_line, Invalid};
+use crate::validation::{Invalid, required_line};
 
 /// Tokens start with this, so a leaked one is recognisable in a scan.
 pub const PREFIX: &str = "nbr_";
@@ -104,7 +104,10 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<Account> {
         return Err(Error::Disabled);
     }
     // Written at most once a minute: a busy integration must not queue writes.
-    if row.last_used_at.is_none_or(|at| now - at > Duration::minutes(1)) {
+    if row
+        .last_used_at
+        .is_none_or(|at| now - at > Duration::minutes(1))
+    {
         let mut active: api_token::ActiveModel = row.into();
         active.last_used_at = Set(Some(now));
         active.update(db.write()).await?;

@@ -2,19 +2,19 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::csrf::cookie_value;
-use super::extract::{safe_next, ClientAddr, CurrentUser};
-use super::{login, session, Error};
+use super::extract::{ClientAddr, CurrentUser, safe_next};
+use super::{Error, login, session};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::validation::Invalid;
-use crate::web::{flash_redirect, render, PageCtx};
+use crate::web::{PageCtx, flash_redirect, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,7 +31,11 @@ pub fn with_session_cookie(mut response: Response, state: &AppState, token: &str
         "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         session::COOKIE,
         u64::from(state.settings.auth.session_days) * 86_400,
-        if state.secure_cookies() { "; Secure" } else { "" }
+        if state.secure_cookies() {
+            "; Secure"
+        } else {
+            ""
+        }
     );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, v);
@@ -40,7 +44,10 @@ pub fn with_session_cookie(mut response: Response, state: &AppState, token: &str
 }
 
 fn without_session_cookie(mut response: Response) -> Response {
-    let cookie = format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0", session::COOKIE);
+    let cookie = format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+        session::COOKIE
+    );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }

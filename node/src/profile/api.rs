@@ -1,7 +1,7 @@
 //! `/api/v1/node`: the node's public profile.
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -49,7 +49,9 @@ async fn update_node(
     let current = super::require(&state.db).await?;
     let input = ProfileInput {
         name: change.name.unwrap_or(current.name),
-        kind: change.kind.unwrap_or_else(|| current.kind.as_str().to_owned()),
+        kind: change
+            .kind
+            .unwrap_or_else(|| current.kind.as_str().to_owned()),
         place: change.place.unwrap_or(current.place),
         base_url: change.base_url.unwrap_or(current.base_url),
     };

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::db::Db;
 use crate::entity::node_profile;
-use crate::validation::{required_line, Invalid};
+use crate::validation::{Invalid, required_line};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -125,7 +125,8 @@ pub async fn require(db: &Db) -> Result<NodeProfile> {
 pub async fn save_on<C: ConnectionTrait>(conn: &C, p: &NodeProfile) -> Result<()> {
     let now = Utc::now();
     let existing = node_profile::Entity::find_by_id(1).one(conn).await?;
-    let mut row = match existing {
+    let is_new = existing.is_none();
+    let mut row: node_profile::ActiveModel = match existing {
         Some(m) => m.into(),
         None => node_profile::ActiveModel {
             id: Set(1),
@@ -138,7 +139,12 @@ pub async fn save_on<C: ConnectionTrait>(conn: &C, p: &NodeProfile) -> Result<()
     row.place = Set(p.place.clone());
     row.base_url = Set(p.base_url.clone());
     row.updated_at = Set(now);
-    row.save(conn).await?;
+    // `save` would treat the set primary key as an update of a missing row.
+    if is_new {
+        row.insert(conn).await?;
+    } else {
+        row.update(conn).await?;
+    }
     Ok(())
 }
 
@@ -167,7 +173,11 @@ mod tests {
     fn base_url_is_normalised_and_checked() {
         let p = validate(&input("https://zuid.example.nl/")).unwrap();
         assert_eq!(p.base_url, "https://zuid.example.nl");
-        for bad in ["zuid.example.nl", "ftp://zuid.example.nl", "https://x.nl/?a=1"] {
+        for bad in [
+            "zuid.example.nl",
+            "ftp://zuid.example.nl",
+            "https://x.nl/?a=1",
+        ] {
             let e = validate(&input(bad)).unwrap_err();
             assert_eq!(e.for_field("base_url"), Some("error.base_url"), "{bad}");
         }

@@ -16,7 +16,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::setup::kind_options;
 use crate::validation::Invalid;
-use crate::web::{flash_redirect, render, PageCtx};
+use crate::web::{PageCtx, flash_redirect, render};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/instellingen", get(show).post(save))

@@ -9,13 +9,13 @@ use axum::{Form, Router};
 use noaber_federation::NodeKind;
 use serde::Deserialize;
 
-use super::{kind_options, SetupInput};
+use super::{SetupInput, kind_options};
 use crate::app::AppState;
 use crate::auth::web::with_session_cookie;
 use crate::error::AppError;
 use crate::profile::ProfileInput;
 use crate::validation::Invalid;
-use crate::web::{flash_redirect, render, PageCtx};
+use crate::web::{PageCtx, flash_redirect, render};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/installatie", get(show).post(submit))
@@ -81,12 +81,9 @@ async fn submit(
     match super::run(&state.db, &input).await {
         Ok((_, admin)) => {
             state.refresh_profile().await?;
-            let token = crate::auth::session::start(
-                &state.db,
-                admin.id,
-                state.settings.auth.session_days,
-            )
-            .await?;
+            let token =
+                crate::auth::session::start(&state.db, admin.id, state.settings.auth.session_days)
+                    .await?;
             Ok(with_session_cookie(
                 flash_redirect("/", "flash.setup_done"),
                 &state,

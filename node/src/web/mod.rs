@@ -3,19 +3,19 @@
 //! the home page, the language switch, static files and the error page.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{FromRequestParts, Query, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 
 use crate::accounts::{Account, Role};
 use crate::app::AppState;
-use crate::auth::csrf::{cookie_value, CsrfToken};
 use crate::auth::MaybeUser;
+use crate::auth::csrf::{CsrfToken, cookie_value};
 use crate::error::{AppError, Problem};
 use crate::i18n::{self, Lang, Tr};
 
@@ -79,7 +79,11 @@ fn navigation(user: Option<&Account>, path: &str) -> Vec<NavItem> {
         .map(|(href, label, _)| NavItem {
             href,
             label,
-            current: if href == "/" { path == "/" } else { path.starts_with(href) },
+            current: if href == "/" {
+                path == "/"
+            } else {
+                path.starts_with(href)
+            },
         })
         .collect()
 }
@@ -90,8 +94,7 @@ impl FromRequestParts<AppState> for PageCtx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let MaybeUser(user) = MaybeUser::from_request_parts(parts, state).await?;
         let lang = request_lang(&parts.headers);
-        let flash = cookie_value(&parts.headers, FLASH_COOKIE)
-            .and_then(|key| known_flash(&key));
+        let flash = cookie_value(&parts.headers, FLASH_COOKIE).and_then(|key| known_flash(&key));
         Ok(Self {
             t: Tr(lang),
             csrf: parts
@@ -189,7 +192,11 @@ struct LangQuery {
 }
 
 async fn switch_language(Query(q): Query<LangQuery>) -> Response {
-    let lang = q.lang.as_deref().and_then(Lang::from_code).unwrap_or_default();
+    let lang = q
+        .lang
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or_default();
     let back = crate::auth::extract::safe_next(q.terug.as_deref());
     let mut response = Redirect::to(&back).into_response();
     let cookie = format!(
