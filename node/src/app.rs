@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::Request;
@@ -27,35 +28,48 @@ pub const API_BODY_LIMIT: usize = 256 * 1024;
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
-    profile: Arc<RwLock<Option<NodeProfile>>>,
+    /// The profile changes rarely but is shown on every page; it is read
+    /// again after a few seconds so that a change made with the command
+    /// line while the server runs shows up without a restart.
+    profile: Arc<RwLock<(Instant, Option<NodeProfile>)>>,
 }
+
+const PROFILE_TTL: Duration = Duration::from_secs(5);
 
 impl AppState {
     pub fn new(db: Db, settings: Settings, profile: Option<NodeProfile>) -> Self {
         Self {
             db,
             settings: Arc::new(settings),
-            profile: Arc::new(RwLock::new(profile)),
+            profile: Arc::new(RwLock::new((Instant::now(), profile))),
         }
     }
 
-    /// The cached node profile; `None` before setup.
-    pub fn profile(&self) -> Option<NodeProfile> {
-        self.profile.read().ok().and_then(|p| p.clone())
+    /// The node profile; `None` before setup.
+    pub async fn profile(&self) -> Option<NodeProfile> {
+        let cached = self.profile.read().ok().map(|p| p.clone());
+        match cached {
+            Some((at, p)) if at.elapsed() < PROFILE_TTL => p,
+            stale => match self.refresh_profile().await {
+                Ok(p) => p,
+                // The database hiccuped: an old profile beats none.
+                Err(_) => stale.and_then(|(_, p)| p),
+            },
+        }
     }
 
-    /// Re-reads the profile after setup or a change by an admin.
-    pub async fn refresh_profile(&self) -> Result<(), AppError> {
+    /// Reads the profile again now (after setup or a change by an admin).
+    pub async fn refresh_profile(&self) -> Result<Option<NodeProfile>, AppError> {
         let fresh = profile::get(&self.db).await?;
         if let Ok(mut slot) = self.profile.write() {
-            *slot = fresh;
+            *slot = (Instant::now(), fresh.clone());
         }
-        Ok(())
+        Ok(fresh)
     }
 
     /// Cookies are `Secure` once the node knows it is served over HTTPS.
-    pub fn secure_cookies(&self) -> bool {
-        self.profile().is_some_and(|p| p.is_https())
+    pub async fn secure_cookies(&self) -> bool {
+        self.profile().await.is_some_and(|p| p.is_https())
     }
 }
 

@@ -292,7 +292,7 @@ async fn serve(settings: Settings, io: &mut dyn CliIo) -> Result<()> {
         tracing::info!("stopping");
         handle.shutdown();
     });
-    if app.state().profile().is_none() {
+    if app.state().profile().await.is_none() {
         writeln!(
             io.out(),
             "Noaber draait op http://{addr}/ - open dit adres om de node in te richten."

@@ -48,13 +48,10 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         request.extensions_mut().insert(CsrfToken(token.clone()));
         let mut response = next.run(request).await;
         if existing.is_none() {
+            let secure = state.secure_cookies().await;
             let cookie = format!(
                 "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}",
-                if state.secure_cookies() {
-                    "; Secure"
-                } else {
-                    ""
-                }
+                if secure { "; Secure" } else { "" }
             );
             if let Ok(v) = cookie.parse() {
                 response.headers_mut().append(header::SET_COOKIE, v);

@@ -26,16 +26,13 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Adds the session cookie to a response.
-pub fn with_session_cookie(mut response: Response, state: &AppState, token: &str) -> Response {
+pub async fn with_session_cookie(mut response: Response, state: &AppState, token: &str) -> Response {
+    let secure = state.secure_cookies().await;
     let cookie = format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         session::COOKIE,
         u64::from(state.settings.auth.session_days) * 86_400,
-        if state.secure_cookies() {
-            "; Secure"
-        } else {
-            ""
-        }
+        if secure { "; Secure" } else { "" }
     );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, v);
@@ -117,7 +114,8 @@ async fn login_submit(
                 flash_redirect(&next, "flash.logged_in"),
                 &state,
                 &token,
-            ));
+            )
+            .await);
         }
         Err(Error::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, None, errors),
         Err(Error::BadCredentials) => (
@@ -214,7 +212,8 @@ async fn change_password(
                 flash_redirect("/account", "flash.password_changed"),
                 &state,
                 &token,
-            ))
+            )
+            .await)
         }
         Err(crate::accounts::Error::Invalid(errors)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,

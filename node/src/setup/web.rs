@@ -88,7 +88,8 @@ async fn submit(
                 flash_redirect("/", "flash.setup_done"),
                 &state,
                 &token,
-            ))
+            )
+            .await)
         }
         Err(super::Error::Invalid(errors))
         | Err(super::Error::Accounts(crate::accounts::Error::Invalid(errors))) => {

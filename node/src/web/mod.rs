@@ -106,6 +106,7 @@ impl FromRequestParts<AppState> for PageCtx {
             user,
             node_name: state
                 .profile()
+                .await
                 .map(|p| p.name)
                 .unwrap_or_else(|| "Noaber".to_owned()),
             flash,
@@ -181,7 +182,7 @@ async fn home(
     if crate::setup::is_needed(&state.db).await? {
         return Ok(Redirect::to("/installatie").into_response());
     }
-    let place = state.profile().map(|p| p.place).unwrap_or_default();
+    let place = state.profile().await.map(|p| p.place).unwrap_or_default();
     Ok(render(&HomePage { page, place })?.into_response())
 }
 
