@@ -100,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::auth::web::router())
         .merge(crate::accounts::web::router())
         .merge(crate::profile::web::router())
+        .merge(crate::care::web::router())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::auth::csrf::protect,
@@ -155,6 +156,7 @@ impl Application {
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
         let state = AppState::new(db, settings, profile);
+        spawn_housekeeping(state.db.clone());
         let (shutdown_tx, _) = watch::channel(false);
         Ok(Self {
             listener,
@@ -195,4 +197,17 @@ impl Application {
         tracing::info!("stopped");
         result
     }
+}
+
+/// Hourly chores: the retention period for closed requests' descriptions.
+fn spawn_housekeeping(db: Db) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::care::privacy::apply_retention(&db, chrono::Utc::now()).await {
+                tracing::warn!(error = %e, "retention run failed");
+            }
+        }
+    });
 }

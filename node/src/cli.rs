@@ -58,6 +58,15 @@ pub enum Command {
     /// Beheer API-tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Vul de node met verzonnen voorbeeldgegevens (om uit te proberen of te meten).
+    DemoData {
+        /// Aantal leden.
+        #[arg(long, default_value_t = 200)]
+        members: usize,
+        /// Aantal hulpvragen over het afgelopen jaar; standaard 10 per lid.
+        #[arg(long)]
+        requests: Option<usize>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -276,6 +285,12 @@ pub async fn run(cli: Cli, io: &mut dyn CliIo) -> Result<()> {
         Command::Token(cmd) => {
             let db = open_db(&settings).await?;
             let result = run_token(&db, cmd, io).await;
+            db.close().await;
+            result
+        }
+        Command::DemoData { members, requests } => {
+            let db = open_db(&settings).await?;
+            let result = run_demo(&db, members, requests.unwrap_or(members * 10), io).await;
             db.close().await;
             result
         }
@@ -572,5 +587,43 @@ async fn run_token(db: &Db, cmd: TokenCommand, io: &mut dyn CliIo) -> Result<()>
             writeln!(io.out(), "Token {id} ingetrokken.")?;
         }
     }
+    Ok(())
+}
+
+async fn run_demo(db: &Db, members: usize, requests: usize, io: &mut dyn CliIo) -> Result<()> {
+    if members > 1_000_000 || requests > 10_000_000 {
+        return Err(fail(
+            "te veel: hoogstens 1.000.000 leden en 10.000.000 hulpvragen",
+        ));
+    }
+    writeln!(
+        io.out(),
+        "Voorbeeldgegevens maken: {members} leden, {requests} hulpvragen."
+    )?;
+    let made = {
+        let mut last_tenth = 0;
+        let out = &mut *io;
+        // Progress as it goes: a large run takes minutes.
+        let mut progress = |done: usize, total: usize| {
+            let tenth = (done * 10).checked_div(total).unwrap_or(10);
+            if tenth > last_tenth {
+                last_tenth = tenth;
+                let _ = writeln!(out.out(), "  {}% ({done} van {total})", tenth * 10);
+                let _ = out.out().flush();
+            }
+        };
+        crate::care::demo::fill(db, members, requests, &mut progress)
+            .await
+            .map_err(|e| fail(format!("voorbeeldgegevens: {e}")))?
+    };
+    writeln!(
+        io.out(),
+        "Klaar: {} leden ({} vrijwilligers), {} hulpvragen, {} koppelingen, {} keer uren.",
+        made.members,
+        made.volunteers,
+        made.requests,
+        made.matches,
+        made.hour_entries
+    )?;
     Ok(())
 }

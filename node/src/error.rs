@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 use crate::i18n::{self, Lang};
 use crate::validation::{FieldError, Invalid};
-use crate::{accounts, auth, profile, setup};
+use crate::{accounts, auth, care, profile, setup};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -29,6 +29,8 @@ pub enum AppError {
     Profile(#[from] profile::Error),
     #[error(transparent)]
     Setup(#[from] setup::Error),
+    #[error(transparent)]
+    Care(#[from] care::Error),
     /// 422
     #[error(transparent)]
     Invalid(#[from] Invalid),
@@ -130,6 +132,18 @@ impl AppError {
                 setup::Error::Invalid(inv) => Problem::invalid(inv),
                 setup::Error::Accounts(inner) => accounts_problem(inner),
                 setup::Error::Db(_) => internal(),
+            },
+            Self::Care(e) => match e {
+                care::Error::Invalid(inv) => Problem::invalid(inv),
+                care::Error::NotFound => Problem::new(S::NOT_FOUND, "not_found", "error.not_found"),
+                care::Error::Conflict(key) => Problem::new(S::CONFLICT, "conflict", key),
+                care::Error::Forbidden => {
+                    Problem::new(S::FORBIDDEN, "forbidden", "error.forbidden")
+                }
+                care::Error::TooMany => {
+                    Problem::new(S::TOO_MANY_REQUESTS, "too_many", "error.public_too_many")
+                }
+                care::Error::Db(_) => internal(),
             },
             Self::Invalid(inv) => Problem::invalid(inv),
             Self::BadRequest { field, message } => Problem {

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod care;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -50,6 +50,7 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::profile::api::router())
         .merge(crate::accounts::api::router())
         .merge(crate::auth::api::router())
+        .merge(crate::care::api::router())
         .split_for_parts()
 }
 

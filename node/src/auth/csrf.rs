@@ -63,6 +63,21 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
     let Some(expected) = existing else {
         return AppError::Csrf.into_response();
     };
+    // File uploads are multipart, which this middleware does not parse; their
+    // form carries the token in its action URL instead (same-origin only).
+    let in_query = request.uri().query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == FIELD)
+            .map(|(_, v)| v.into_owned())
+    });
+    if let Some(given) = in_query {
+        if secret::same(&given, &expected) {
+            let mut request = request;
+            request.extensions_mut().insert(CsrfToken(expected));
+            return next.run(request).await;
+        }
+        return AppError::Csrf.into_response();
+    }
     let (parts, body) = request.into_parts();
     let bytes = match to_bytes(body, FORM_BODY_LIMIT).await {
         Ok(b) => b,

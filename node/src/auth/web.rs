@@ -26,7 +26,11 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Adds the session cookie to a response.
-pub async fn with_session_cookie(mut response: Response, state: &AppState, token: &str) -> Response {
+pub async fn with_session_cookie(
+    mut response: Response,
+    state: &AppState,
+    token: &str,
+) -> Response {
     let secure = state.secure_cookies().await;
     let cookie = format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",

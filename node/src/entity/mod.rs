@@ -1,8 +1,21 @@
 //! sea-orm entities for the node's own tables (the local domain).
 //! The tables themselves are created by `noaber-migrations`.
 
+pub mod activity;
 pub mod api_token;
+pub mod audit_entry;
+pub mod care_setting;
+pub mod help_category;
+pub mod help_request;
+pub mod hour_entry;
+pub mod import_batch;
 pub mod login_attempt;
+pub mod match_;
+pub mod member;
 pub mod node_profile;
+pub mod offer;
+pub mod public_submission;
+pub mod request_event;
 pub mod session;
 pub mod user;
+pub mod volunteer;

@@ -84,12 +84,7 @@ async fn submit(
             let token =
                 crate::auth::session::start(&state.db, admin.id, state.settings.auth.session_days)
                     .await?;
-            Ok(with_session_cookie(
-                flash_redirect("/", "flash.setup_done"),
-                &state,
-                &token,
-            )
-            .await)
+            Ok(with_session_cookie(flash_redirect("/", "flash.setup_done"), &state, &token).await)
         }
         Err(super::Error::Invalid(errors))
         | Err(super::Error::Accounts(crate::accounts::Error::Invalid(errors))) => {

@@ -19,6 +19,8 @@ use crate::auth::csrf::{CsrfToken, cookie_value};
 use crate::error::{AppError, Problem};
 use crate::i18n::{self, Lang, Tr};
 
+pub mod components;
+
 pub const LANG_COOKIE: &str = "noaber_lang";
 pub const FLASH_COOKIE: &str = "noaber_flash";
 
@@ -69,14 +71,34 @@ fn navigation(user: Option<&Account>, path: &str) -> Vec<NavItem> {
     let Some(user) = user else {
         return Vec::new();
     };
-    let mut items = vec![("/", "nav.home", Role::Volunteer)];
-    items.push(("/gebruikers", "nav.users", Role::Coordinator));
-    items.push(("/instellingen", "nav.settings", Role::Admin));
-    items.push(("/account", "nav.account", Role::Volunteer));
+    let items = [
+        ("/", "nav.home", Role::Volunteer, Role::Admin),
+        ("/taken", "nav.tasks", Role::Volunteer, Role::Volunteer),
+        (
+            "/hulpvragen",
+            "nav.requests",
+            Role::Coordinator,
+            Role::Admin,
+        ),
+        ("/leden", "nav.members", Role::Coordinator, Role::Admin),
+        ("/aanbod", "nav.offers", Role::Coordinator, Role::Admin),
+        ("/uren", "nav.hours", Role::Volunteer, Role::Admin),
+        (
+            "/activiteiten",
+            "nav.activities",
+            Role::Coordinator,
+            Role::Admin,
+        ),
+        ("/gebruikers", "nav.users", Role::Coordinator, Role::Admin),
+        ("/instellingen", "nav.settings", Role::Admin, Role::Admin),
+        ("/audit", "nav.audit", Role::Admin, Role::Admin),
+        ("/account", "nav.account", Role::Volunteer, Role::Admin),
+    ];
     items
         .into_iter()
-        .filter(|(_, _, min)| user.role.at_least(*min))
-        .map(|(href, label, _)| NavItem {
+        .filter(|(_, _, min, max)| user.role.at_least(*min) && *max >= user.role)
+        .map(|(href, label, _, _)| (href, label, ()))
+        .map(|(href, label, ())| NavItem {
             href,
             label,
             current: if href == "/" {

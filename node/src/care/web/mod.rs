@@ -1,0 +1,80 @@
+//! Pages for the daily care work.
+
+mod members;
+mod other;
+mod public;
+mod requests;
+
+use askama::Template;
+use axum::Router;
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::web::components::{FormSpec, Kind, ListSpec};
+use crate::web::{PageCtx, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(members::router())
+        .merge(requests::router())
+        .merge(other::router())
+        .merge(public::router())
+}
+
+#[derive(Template)]
+#[template(path = "generic_form.html")]
+pub(crate) struct FormPage {
+    pub page: PageCtx,
+    pub form: FormSpec,
+}
+
+#[derive(Template)]
+#[template(path = "generic_list.html")]
+pub(crate) struct ListPage {
+    pub page: PageCtx,
+    pub list: ListSpec,
+}
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub(crate) struct ConfirmPage {
+    pub page: PageCtx,
+    pub title: &'static str,
+    pub text: &'static str,
+    pub button: &'static str,
+    pub action: String,
+    pub back: String,
+}
+
+pub(crate) fn form(page: PageCtx, form: FormSpec) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let status = if form.errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, render(&FormPage { page, form })?).into_response())
+}
+
+pub(crate) fn list(page: PageCtx, list: ListSpec) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    Ok(render(&ListPage { page, list })?.into_response())
+}
+
+/// `?page=` joins a list URL that may already have a query.
+pub(crate) fn page_base(path: &str, q: Option<&str>, extra: &[(&str, &str)]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(q) = q {
+        parts.push(format!("q={}", crate::auth::extract::encode(q)));
+    }
+    for (k, v) in extra {
+        if !v.is_empty() {
+            parts.push(format!("{k}={}", crate::auth::extract::encode(v)));
+        }
+    }
+    if parts.is_empty() {
+        format!("{path}?")
+    } else {
+        format!("{path}?{}&", parts.join("&"))
+    }
+}

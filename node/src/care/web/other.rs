@@ -1,0 +1,530 @@
+//! Offers, hours, activities, the audit log, help categories and the
+//! retention setting.
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::{form, list, page_base};
+use crate::accounts::Role;
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::care::activities::{self, ActivityInput};
+use crate::care::hours::{self, HoursInput};
+use crate::care::offers::{self, OfferInput};
+use crate::care::{Actor, Error, audit, categories, dutch, privacy};
+use crate::error::AppError;
+use crate::pagination::ListQuery;
+use crate::validation::Invalid;
+use crate::web::components::{Cell, Field, FormSpec, Kind, ListSpec, Opt};
+use crate::web::{PageCtx, flash_redirect};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/aanbod", get(offers_index))
+        .route("/aanbod/nieuw", get(offer_form).post(offer_create))
+        .route("/uren", get(hours_index))
+        .route("/uren/nieuw", get(hours_form).post(hours_create))
+        .route("/activiteiten", get(activities_index))
+        .route(
+            "/activiteiten/nieuw",
+            get(activity_form).post(activity_create),
+        )
+        .route("/audit", get(audit_index))
+        .route(
+            "/instellingen/categorieen",
+            get(categories_index).post(category_create),
+        )
+        .route("/instellingen/categorieen/aan-uit", post(category_toggle))
+        .route(
+            "/instellingen/bewaartermijn",
+            get(retention_form).post(retention_save),
+        )
+}
+
+async fn offers_index(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    user.require(Role::Coordinator)?;
+    let result = offers::list(&state.db, q.page_request(), None).await?;
+    let mut spec = ListSpec::new(
+        "offers.title",
+        vec![
+            "offers.volunteer",
+            "requests.category",
+            "offers.area",
+            "offers.times",
+        ],
+        &result,
+        page_base("/aanbod", None, &[]),
+    );
+    spec.actions = vec![("/aanbod/nieuw".into(), "offers.new")];
+    spec.rows = result
+        .items
+        .iter()
+        .map(|o| {
+            vec![
+                Cell::link(o.volunteer.clone(), format!("/leden/{}", o.volunteer_id)),
+                Cell::text(o.category.clone()),
+                Cell::text(o.area.clone()),
+                Cell::text(o.times.clone()),
+            ]
+        })
+        .collect();
+    list(page, spec)
+}
+
+async fn offer_fields(state: &AppState, input: &OfferInput) -> Result<Vec<Field>, AppError> {
+    let cats = categories::list(&state.db, true).await?;
+    let mut opts = vec![Opt::key("", "form.choose", input.category_id.is_empty())];
+    opts.extend(cats.iter().map(|c| {
+        Opt::text(
+            c.id.to_string(),
+            c.name.clone(),
+            input.category_id == c.id.to_string(),
+        )
+    }));
+    Ok(vec![
+        Field::new(
+            "volunteer_id",
+            "offers.volunteer_number",
+            Kind::Number,
+            &input.volunteer_id,
+        )
+        .narrow()
+        .hint("offers.volunteer_hint"),
+        Field::new("category_id", "requests.category", Kind::Select(opts), ""),
+        Field::new("area", "offers.area", Kind::Text, &input.area),
+        Field::new("times", "offers.times", Kind::Text, &input.times).hint("offers.times_hint"),
+        Field::new("note", "offers.note", Kind::TextArea, &input.note),
+    ])
+}
+
+async fn offer_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+) -> Result<Response, AppError> {
+    user.require(Role::Coordinator)?;
+    let fields = offer_fields(&state, &OfferInput::default()).await?;
+    form(
+        page,
+        FormSpec::new("offers.new", "/aanbod/nieuw", fields).back("/aanbod", "offers.back"),
+    )
+}
+
+async fn offer_create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Form(input): Form<OfferInput>,
+) -> Result<Response, AppError> {
+    let actor = Actor::of(user.require(Role::Coordinator)?);
+    match offers::create(&state.db, actor, &input).await {
+        Ok(_) => Ok(flash_redirect("/aanbod", "flash.saved")),
+        Err(Error::Invalid(errors)) => {
+            let fields = offer_fields(&state, &input).await?;
+            form(
+                page,
+                FormSpec::new("offers.new", "/aanbod/nieuw", fields)
+                    .errors(errors)
+                    .back("/aanbod", "offers.back"),
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn hours_index(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let actor = Actor::of(&user.0);
+    let result = hours::list(&state.db, actor, q.page_request()).await?;
+    let mut spec = ListSpec::new(
+        "hours.title",
+        vec![
+            "hours.date",
+            "hours.volunteer",
+            "hours.hours",
+            "hours.kilometres",
+        ],
+        &result,
+        page_base("/uren", None, &[]),
+    );
+    spec.actions = vec![("/uren/nieuw".into(), "hours.log")];
+    spec.rows = result
+        .items
+        .iter()
+        .map(|h| {
+            vec![
+                Cell::text(dutch::format_date(h.date)),
+                Cell::text(h.volunteer.clone()),
+                Cell::text(dutch::format_hours(i64::from(h.minutes))),
+                Cell::text(h.kilometres.map(|k| k.to_string()).unwrap_or_default()),
+            ]
+        })
+        .collect();
+    list(page, spec)
+}
+
+fn hours_fields(input: &HoursInput, coordinator: bool) -> Vec<Field> {
+    let mut fields = Vec::new();
+    if coordinator {
+        fields.push(
+            Field::new(
+                "volunteer_id",
+                "hours.volunteer_number",
+                Kind::Number,
+                &input.volunteer_id,
+            )
+            .narrow()
+            .hint("hours.volunteer_hint"),
+        );
+    }
+    fields.push(Field::new("match_id", "", Kind::Hidden, &input.match_id));
+    fields.push(
+        Field::new("date", "hours.date", Kind::Date, &input.date)
+            .narrow()
+            .hint("hours.date_hint"),
+    );
+    fields.push(
+        Field::new("hours", "hours.hours", Kind::Text, &input.hours)
+            .narrow()
+            .hint("hours.hours_hint"),
+    );
+    fields.push(
+        Field::new(
+            "kilometres",
+            "hours.kilometres",
+            Kind::Number,
+            &input.kilometres,
+        )
+        .narrow()
+        .hint("hours.kilometres_hint"),
+    );
+    fields.push(Field::new(
+        "note",
+        "hours.note",
+        Kind::TextArea,
+        &input.note,
+    ));
+    fields
+}
+
+#[derive(Deserialize, Default)]
+struct HoursQuery {
+    koppeling: Option<String>,
+    vrijwilliger: Option<String>,
+}
+
+async fn hours_form(
+    user: CurrentUser,
+    page: PageCtx,
+    Query(q): Query<HoursQuery>,
+) -> Result<Response, AppError> {
+    let actor = Actor::of(&user.0);
+    let input = HoursInput {
+        match_id: q.koppeling.unwrap_or_default(),
+        volunteer_id: q.vrijwilliger.unwrap_or_default(),
+        ..Default::default()
+    };
+    form(
+        page,
+        FormSpec::new(
+            "hours.log",
+            "/uren/nieuw",
+            hours_fields(&input, actor.is_coordinator()),
+        )
+        .back("/uren", "hours.back"),
+    )
+}
+
+async fn hours_create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Form(input): Form<HoursInput>,
+) -> Result<Response, AppError> {
+    let actor = Actor::of(&user.0);
+    match hours::log(&state.db, actor, &input).await {
+        Ok(_) => Ok(flash_redirect("/uren", "flash.hours_saved")),
+        Err(Error::Invalid(errors)) => form(
+            page,
+            FormSpec::new(
+                "hours.log",
+                "/uren/nieuw",
+                hours_fields(&input, actor.is_coordinator()),
+            )
+            .errors(errors)
+            .back("/uren", "hours.back"),
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn activities_index(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    user.require(Role::Coordinator)?;
+    let result = activities::list(&state.db, q.page_request()).await?;
+    let mut spec = ListSpec::new(
+        "activities.title",
+        vec![
+            "activities.date",
+            "activities.name",
+            "activities.participants",
+        ],
+        &result,
+        page_base("/activiteiten", None, &[]),
+    );
+    spec.actions = vec![("/activiteiten/nieuw".into(), "activities.new")];
+    spec.rows = result
+        .items
+        .iter()
+        .map(|a| {
+            vec![
+                Cell::text(dutch::format_date(a.date)),
+                Cell::text(a.title.clone()),
+                Cell::text(a.participants.to_string()),
+            ]
+        })
+        .collect();
+    list(page, spec)
+}
+
+fn activity_fields(input: &ActivityInput) -> Vec<Field> {
+    vec![
+        Field::new("date", "activities.date", Kind::Date, &input.date)
+            .narrow()
+            .hint("form.date_hint"),
+        Field::new("title", "activities.name", Kind::Text, &input.title)
+            .hint("activities.name_hint"),
+        Field::new(
+            "participants",
+            "activities.participants",
+            Kind::Number,
+            &input.participants,
+        )
+        .narrow(),
+    ]
+}
+
+async fn activity_form(user: CurrentUser, page: PageCtx) -> Result<Response, AppError> {
+    user.require(Role::Coordinator)?;
+    form(
+        page,
+        FormSpec::new(
+            "activities.new",
+            "/activiteiten/nieuw",
+            activity_fields(&ActivityInput::default()),
+        )
+        .back("/activiteiten", "activities.back"),
+    )
+}
+
+async fn activity_create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Form(input): Form<ActivityInput>,
+) -> Result<Response, AppError> {
+    let actor = Actor::of(user.require(Role::Coordinator)?);
+    match activities::create(&state.db, actor, &input).await {
+        Ok(_) => Ok(flash_redirect("/activiteiten", "flash.saved")),
+        Err(Error::Invalid(errors)) => form(
+            page,
+            FormSpec::new(
+                "activities.new",
+                "/activiteiten/nieuw",
+                activity_fields(&input),
+            )
+            .errors(errors)
+            .back("/activiteiten", "activities.back"),
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn audit_index(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    user.require(Role::Admin)?;
+    let result = audit::list(&state.db, None, q.page_request()).await?;
+    let mut spec = ListSpec::new(
+        "audit.title",
+        vec!["audit.when", "audit.who", "audit.action", "audit.member"],
+        &result,
+        page_base("/audit", None, &[]),
+    );
+    spec.intro = "audit.intro";
+    spec.rows = result
+        .items
+        .iter()
+        .map(|a| {
+            vec![
+                Cell::text(a.at.format("%d-%m-%Y %H:%M UTC").to_string()),
+                Cell::text(a.actor.clone()),
+                Cell::text(page.t.t(&format!("audit.{}", a.action))),
+                match a.member_id {
+                    Some(id) => Cell::text(format!("#{id}")),
+                    None => Cell::text(""),
+                },
+            ]
+        })
+        .collect();
+    list(page, spec)
+}
+
+#[derive(askama::Template)]
+#[template(path = "categories.html")]
+struct CategoriesPage {
+    page: PageCtx,
+    categories: Vec<categories::Category>,
+    errors: Invalid,
+    name: String,
+}
+
+async fn categories_page(
+    state: &AppState,
+    page: PageCtx,
+    errors: Invalid,
+    name: &str,
+) -> Result<Response, AppError> {
+    use axum::response::IntoResponse;
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let categories = categories::list(&state.db, false).await?;
+    let body = crate::web::render(&CategoriesPage {
+        page,
+        categories,
+        errors,
+        name: name.to_owned(),
+    })?;
+    Ok((status, body).into_response())
+}
+
+async fn categories_index(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+) -> Result<Response, AppError> {
+    user.require(Role::Admin)?;
+    categories_page(&state, page, Invalid::default(), "").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CategoryForm {
+    name: String,
+}
+
+async fn category_create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Form(f): Form<CategoryForm>,
+) -> Result<Response, AppError> {
+    user.require(Role::Admin)?;
+    match categories::create(&state.db, &f.name).await {
+        Ok(_) => Ok(flash_redirect("/instellingen/categorieen", "flash.saved")),
+        Err(Error::Invalid(errors)) => categories_page(&state, page, errors, &f.name).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ToggleForm {
+    id: String,
+    active: String,
+}
+
+async fn category_toggle(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<ToggleForm>,
+) -> Result<Response, AppError> {
+    user.require(Role::Admin)?;
+    let id = f.id.parse::<i32>().map_err(|_| AppError::NotFound)?;
+    categories::set_active(&state.db, id, f.active == "ja").await?;
+    Ok(flash_redirect("/instellingen/categorieen", "flash.saved"))
+}
+
+fn retention_spec(value: &str, errors: Invalid) -> FormSpec {
+    FormSpec::new(
+        "retention.title",
+        "/instellingen/bewaartermijn",
+        vec![
+            Field::new("retention_months", "retention.months", Kind::Number, value)
+                .narrow()
+                .hint("retention.hint"),
+        ],
+    )
+    .intro("retention.intro")
+    .errors(errors)
+    .back("/instellingen", "form.back")
+}
+
+async fn retention_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+) -> Result<Response, AppError> {
+    user.require(Role::Admin)?;
+    let months = privacy::retention_months(&state.db).await?;
+    form(
+        page,
+        retention_spec(
+            &months.map(|m| m.to_string()).unwrap_or_default(),
+            Invalid::default(),
+        ),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RetentionForm {
+    retention_months: String,
+}
+
+async fn retention_save(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Form(f): Form<RetentionForm>,
+) -> Result<Response, AppError> {
+    user.require(Role::Admin)?;
+    let months = match f.retention_months.trim() {
+        "" => Ok(None),
+        raw => raw
+            .parse::<i32>()
+            .map(Some)
+            .map_err(|_| Invalid::one("retention_months", "error.retention")),
+    };
+    let result = match months {
+        Ok(m) => privacy::set_retention_months(&state.db, m).await,
+        Err(inv) => Err(inv.into()),
+    };
+    match result {
+        Ok(()) => Ok(flash_redirect("/instellingen/bewaartermijn", "flash.saved")),
+        Err(Error::Invalid(errors)) => form(page, retention_spec(&f.retention_months, errors)),
+        Err(e) => Err(e.into()),
+    }
+}
