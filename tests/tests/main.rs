@@ -1,6 +1,7 @@
 //! The black-box suite: one binary, one module per area.
 
 mod api;
+mod care;
 mod cli;
 mod config;
 mod foundation;

@@ -88,7 +88,14 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         .map(|(_, v)| v.into_owned());
     match given {
         Some(given) if secret::same(&given, &expected) => {
-            let mut request = Request::from_parts(parts, Body::from(bytes));
+            // The token has done its work; handlers get the form without it,
+            // so their input types can refuse fields they do not know.
+            let rest: String = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form_urlencoded::parse(&bytes).filter(|(k, _)| k != FIELD))
+                .finish();
+            let mut parts = parts;
+            parts.headers.remove(header::CONTENT_LENGTH);
+            let mut request = Request::from_parts(parts, Body::from(rest));
             request.extensions_mut().insert(CsrfToken(expected));
             next.run(request).await
         }
