@@ -6,5 +6,6 @@ mod cli;
 mod config;
 mod foundation;
 mod login;
+mod logs;
 mod roles;
 mod setup;

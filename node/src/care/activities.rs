@@ -1,7 +1,7 @@
 //! Activities (ontmoetingen): koffieochtend, wandelclub, with how many came.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -82,8 +82,12 @@ pub async fn create(db: &Db, actor: Actor, input: &ActivityInput) -> Result<Acti
     .into())
 }
 
-pub async fn list(db: &Db, page: PageRequest) -> Result<Page<Activity>> {
-    let pages = activity::Entity::find()
+pub async fn list(db: &Db, search: Option<&str>, page: PageRequest) -> Result<Page<Activity>> {
+    let mut q = activity::Entity::find();
+    if let Some(s) = search {
+        q = q.filter(activity::Column::Title.contains(s.trim()));
+    }
+    let pages = q
         .order_by_desc(activity::Column::Date)
         .order_by_desc(activity::Column::Id)
         .paginate(db.read(), page.per_page);

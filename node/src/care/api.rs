@@ -419,7 +419,7 @@ async fn list_offers(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<Offer>>, AppError> {
     coordinator(&user)?;
-    Ok(Json(offers::list(&state.db, q.page_request(), None).await?))
+    Ok(Json(offers::list(&state.db, q.search(), q.page_request(), None).await?))
 }
 
 /// Records an offer (a volunteer for themselves, a coordinator for anyone).
@@ -445,7 +445,7 @@ async fn list_hours(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<HourEntry>>, AppError> {
     Ok(Json(
-        hours::list(&state.db, Actor::of(&user.0), q.page_request()).await?,
+        hours::list(&state.db, Actor::of(&user.0), q.search(), q.page_request()).await?,
     ))
 }
 
@@ -472,7 +472,7 @@ async fn list_activities(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<Activity>>, AppError> {
     coordinator(&user)?;
-    Ok(Json(activities::list(&state.db, q.page_request()).await?))
+    Ok(Json(activities::list(&state.db, q.search(), q.page_request()).await?))
 }
 
 /// Records an activity with its number of participants (coordinators).

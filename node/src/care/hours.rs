@@ -156,13 +156,17 @@ fn to_entry(m: hour_entry::Model, names: &std::collections::HashMap<i32, String>
 }
 
 /// Newest first; a volunteer sees only their own.
-pub async fn list(db: &Db, actor: Actor, page: PageRequest) -> Result<Page<HourEntry>> {
+pub async fn list(db: &Db, actor: Actor, search: Option<&str>, page: PageRequest) -> Result<Page<HourEntry>> {
     let mut q = hour_entry::Entity::find()
         .order_by_desc(hour_entry::Column::Date)
         .order_by_desc(hour_entry::Column::Id);
     if !actor.is_coordinator() {
         let own = super::members::volunteer_of_user(db, actor.user_id).await?;
         q = q.filter(hour_entry::Column::VolunteerId.eq(own.unwrap_or(-1)));
+    }
+    if let Some(s) = search {
+        let ids = super::members::ids_matching(db, s).await?;
+        q = q.filter(hour_entry::Column::VolunteerId.is_in(ids));
     }
     let pages = q.paginate(db.read(), page.per_page);
     let total = pages.num_items().await?;

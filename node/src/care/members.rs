@@ -543,6 +543,19 @@ pub async fn volunteer_of_user(db: &Db, user_id: i32) -> Result<Option<i32>> {
         .map(|v| v.member_id))
 }
 
+/// Ids of members whose name, phone, e-mail or postcode contains `text`.
+pub async fn ids_matching(db: &Db, text: &str) -> Result<Vec<i32>> {
+    let lower = text.trim().to_lowercase();
+    Ok(member::Entity::find()
+        .filter(member::Column::SearchText.contains(&lower))
+        .all(db.read())
+        .await?
+        .into_iter()
+        .map(|m| m.id)
+        .take(1000)
+        .collect())
+}
+
 /// Names of members by id, for lists that show who asked or who helps.
 pub async fn names(db: &Db, ids: &[i32]) -> Result<std::collections::HashMap<i32, String>> {
     if ids.is_empty() {

@@ -84,6 +84,7 @@ pub async fn create(db: &Db, actor: Actor, input: &OfferInput) -> Result<Offer> 
     .await?;
     let page = list(
         db,
+        None,
         PageRequest {
             page: 1,
             per_page: 1,
@@ -94,12 +95,21 @@ pub async fn create(db: &Db, actor: Actor, input: &OfferInput) -> Result<Offer> 
     page.items.into_iter().next().ok_or(Error::NotFound)
 }
 
-pub async fn list(db: &Db, page: PageRequest, only: Option<i32>) -> Result<Page<Offer>> {
+pub async fn list(db: &Db, search: Option<&str>, page: PageRequest, only: Option<i32>) -> Result<Page<Offer>> {
     let mut q = offer::Entity::find()
         .filter(offer::Column::Active.eq(true))
         .order_by_desc(offer::Column::Id);
     if let Some(id) = only {
         q = q.filter(offer::Column::Id.eq(id));
+    }
+    if let Some(s) = search {
+        let ids = super::members::ids_matching(db, s).await?;
+        q = q.filter(
+            sea_orm::Condition::any()
+                .add(offer::Column::VolunteerId.is_in(ids))
+                .add(offer::Column::Area.contains(s.trim()))
+                .add(offer::Column::Times.contains(s.trim())),
+        );
     }
     let pages = q.paginate(db.read(), page.per_page);
     let total = pages.num_items().await?;

@@ -51,7 +51,7 @@ async fn offers_index(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     user.require(Role::Coordinator)?;
-    let result = offers::list(&state.db, q.page_request(), None).await?;
+    let result = offers::list(&state.db, q.search(), q.page_request(), None).await?;
     let mut spec = ListSpec::new(
         "offers.title",
         vec![
@@ -61,8 +61,11 @@ async fn offers_index(
             "offers.times",
         ],
         &result,
-        page_base("/aanbod", None, &[]),
+        page_base("/aanbod", q.search(), &[]),
     );
+    spec.search_action = Some("/aanbod".into());
+    spec.search_label = "offers.search";
+    spec.q = q.search().unwrap_or("").to_owned();
     spec.actions = vec![("/aanbod/nieuw".into(), "offers.new")];
     spec.rows = result
         .items
@@ -147,7 +150,7 @@ async fn hours_index(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let actor = Actor::of(&user.0);
-    let result = hours::list(&state.db, actor, q.page_request()).await?;
+    let result = hours::list(&state.db, actor, q.search(), q.page_request()).await?;
     let mut spec = ListSpec::new(
         "hours.title",
         vec![
@@ -157,8 +160,11 @@ async fn hours_index(
             "hours.kilometres",
         ],
         &result,
-        page_base("/uren", None, &[]),
+        page_base("/uren", q.search(), &[]),
     );
+    spec.search_action = Some("/uren".into());
+    spec.search_label = "hours.search";
+    spec.q = q.search().unwrap_or("").to_owned();
     spec.actions = vec![("/uren/nieuw".into(), "hours.log")];
     spec.rows = result
         .items
@@ -277,7 +283,7 @@ async fn activities_index(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     user.require(Role::Coordinator)?;
-    let result = activities::list(&state.db, q.page_request()).await?;
+    let result = activities::list(&state.db, q.search(), q.page_request()).await?;
     let mut spec = ListSpec::new(
         "activities.title",
         vec![
@@ -286,8 +292,11 @@ async fn activities_index(
             "activities.participants",
         ],
         &result,
-        page_base("/activiteiten", None, &[]),
+        page_base("/activiteiten", q.search(), &[]),
     );
+    spec.search_action = Some("/activiteiten".into());
+    spec.search_label = "activities.search";
+    spec.q = q.search().unwrap_or("").to_owned();
     spec.actions = vec![("/activiteiten/nieuw".into(), "activities.new")];
     spec.rows = result
         .items
