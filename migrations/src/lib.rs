@@ -9,6 +9,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_foundation;
 mod m20261125_000002_care;
+mod m20261125_000003_federation;
+mod m20261125_000004_care_indexes;
 
 pub struct Migrator;
 
@@ -18,6 +20,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_foundation::Migration),
             Box::new(m20261125_000002_care::Migration),
+            Box::new(m20261125_000003_federation::Migration),
+            Box::new(m20261125_000004_care_indexes::Migration),
         ]
     }
 }

@@ -11,15 +11,18 @@
 
 use std::time::{Duration, Instant};
 
+use noaber_node::Application;
 use noaber_node::accounts::{self, NewAccount};
 use noaber_node::auth::token;
-use noaber_node::Application;
-use noaber_tests::{fresh_settings, Browser, TempDir};
+use noaber_tests::{Browser, TempDir, fresh_settings};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 struct Stats {
@@ -31,7 +34,11 @@ struct Stats {
 fn stats(mut samples: Vec<Duration>) -> Stats {
     samples.sort();
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
-    Stats { p50: at(0.5), p95: at(0.95), max: *samples.last().unwrap_or(&Duration::ZERO) }
+    Stats {
+        p50: at(0.5),
+        p95: at(0.95),
+        max: *samples.last().unwrap_or(&Duration::ZERO),
+    }
 }
 
 fn ms(d: Duration) -> String {
@@ -76,8 +83,15 @@ async fn main() {
     )
     .await
     .expect("user");
-    let tok = token::create(&db, coord.id, "bench", 1).await.expect("token").token;
-    let api = noaber_tests::Api { base: base.clone(), token: tok, client: reqwest::Client::new() };
+    let tok = token::create(&db, coord.id, "bench", 1)
+        .await
+        .expect("token")
+        .token;
+    let api = noaber_tests::Api {
+        base: base.clone(),
+        token: tok,
+        client: reqwest::Client::new(),
+    };
     let browser = Browser::new(&base);
     browser.login("bench", "een lang wachtwoord 42").await;
 
@@ -90,26 +104,119 @@ async fn main() {
             .json()
             .await
             .expect("json");
-        page["items"].as_array().map(|a| a.iter().filter_map(|r| r["id"].as_i64()).collect()).unwrap_or_default()
+        page["items"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|r| r["id"].as_i64()).collect())
+            .unwrap_or_default()
     };
     assert!(!new_ids.is_empty(), "demo data has new requests");
-    let names = ["jansen", "bakker", "de vries", "piet", "annie", "smit", "0612", "zuid"];
+    let names = [
+        "jansen", "bakker", "de vries", "piet", "annie", "smit", "0612", "zuid",
+    ];
     let mut rng = StdRng::seed_from_u64(7);
     let member_pages = (members as u64).div_ceil(25).max(1);
     let request_pages = (requests as u64).div_ceil(25).max(1);
 
     type Case<'a> = (&'a str, Box<dyn FnMut(&mut StdRng) -> (bool, String) + 'a>);
     let cases: Vec<Case> = vec![
-        ("baseline: GET /healthz", Box::new(|_| (false, "/healthz".into()))),
-        ("API members, random page", Box::new(|r| (false, format!("/api/v1/members?page={}", r.gen_range(1..=member_pages))))),
-        ("API members, search", Box::new(|r| (false, format!("/api/v1/members?q={}", names[r.gen_range(0..names.len())].replace(' ', "%20"))))),
-        ("API requests, random page", Box::new(|r| (false, format!("/api/v1/requests?page={}", r.gen_range(1..=request_pages.min(400)))))),
-        ("API requests, status new", Box::new(|_| (false, "/api/v1/requests?status=new".into()))),
-        ("API requests, search", Box::new(|r| (false, format!("/api/v1/requests?q={}", names[r.gen_range(0..names.len())].replace(' ', "%20"))))),
-        ("API suggestions for a request", Box::new(|r| (false, format!("/api/v1/requests/{}/suggestions", new_ids[r.gen_range(0..new_ids.len())])))),
-        ("page /leden, search", Box::new(|r| (true, format!("/leden?q={}", names[r.gen_range(0..names.len())].replace(' ', "%20"))))),
-        ("page /hulpvragen, random page", Box::new(|r| (true, format!("/hulpvragen?page={}", r.gen_range(1..=request_pages.min(400)))))),
-        ("page /hulpvragen/{id} with suggestions", Box::new(|r| (true, format!("/hulpvragen/{}", new_ids[r.gen_range(0..new_ids.len())])))),
+        (
+            "baseline: GET /healthz",
+            Box::new(|_| (false, "/healthz".into())),
+        ),
+        (
+            "API members, random page",
+            Box::new(|r| {
+                (
+                    false,
+                    format!("/api/v1/members?page={}", r.gen_range(1..=member_pages)),
+                )
+            }),
+        ),
+        (
+            "API members, search",
+            Box::new(|r| {
+                (
+                    false,
+                    format!(
+                        "/api/v1/members?q={}",
+                        names[r.gen_range(0..names.len())].replace(' ', "%20")
+                    ),
+                )
+            }),
+        ),
+        (
+            "API requests, random page",
+            Box::new(|r| {
+                (
+                    false,
+                    format!(
+                        "/api/v1/requests?page={}",
+                        r.gen_range(1..=request_pages.min(400))
+                    ),
+                )
+            }),
+        ),
+        (
+            "API requests, status new",
+            Box::new(|_| (false, "/api/v1/requests?status=new".into())),
+        ),
+        (
+            "API requests, search",
+            Box::new(|r| {
+                (
+                    false,
+                    format!(
+                        "/api/v1/requests?q={}",
+                        names[r.gen_range(0..names.len())].replace(' ', "%20")
+                    ),
+                )
+            }),
+        ),
+        (
+            "API suggestions for a request",
+            Box::new(|r| {
+                (
+                    false,
+                    format!(
+                        "/api/v1/requests/{}/suggestions",
+                        new_ids[r.gen_range(0..new_ids.len())]
+                    ),
+                )
+            }),
+        ),
+        (
+            "page /leden, search",
+            Box::new(|r| {
+                (
+                    true,
+                    format!(
+                        "/leden?q={}",
+                        names[r.gen_range(0..names.len())].replace(' ', "%20")
+                    ),
+                )
+            }),
+        ),
+        (
+            "page /hulpvragen, random page",
+            Box::new(|r| {
+                (
+                    true,
+                    format!(
+                        "/hulpvragen?page={}",
+                        r.gen_range(1..=request_pages.min(400))
+                    ),
+                )
+            }),
+        ),
+        (
+            "page /hulpvragen/{id} with suggestions",
+            Box::new(|r| {
+                (
+                    true,
+                    format!("/hulpvragen/{}", new_ids[r.gen_range(0..new_ids.len())]),
+                )
+            }),
+        ),
     ];
 
     let mut rows = Vec::new();
@@ -118,13 +225,21 @@ async fn main() {
         // Warm up caches the way a running node has them warm.
         for _ in 0..10 {
             let (page, path) = make(&mut rng);
-            let _ = if page { browser.get(&path).await } else { api.get(&path).send().await.expect("send") };
+            let _ = if page {
+                browser.get(&path).await
+            } else {
+                api.get(&path).send().await.expect("send")
+            };
         }
         let mut times = Vec::with_capacity(samples);
         for _ in 0..samples {
             let (page, path) = make(&mut rng);
             let t = Instant::now();
-            let res = if page { browser.get(&path).await } else { api.get(&path).send().await.expect("send") };
+            let res = if page {
+                browser.get(&path).await
+            } else {
+                api.get(&path).send().await.expect("send")
+            };
             let status = res.status();
             let _ = res.bytes().await;
             times.push(t.elapsed());
@@ -139,12 +254,26 @@ async fn main() {
 
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
         .unwrap_or_default();
-    println!("machine: {} cores, {cpu}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+    println!(
+        "machine: {} cores, {cpu}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
     println!(
         "data: {} members ({} volunteers), {} requests, {} matches, {} hour entries; filled in {:.1} s",
-        made.members, made.volunteers, made.requests, made.matches, made.hour_entries, fill_time.as_secs_f64()
+        made.members,
+        made.volunteers,
+        made.requests,
+        made.matches,
+        made.hour_entries,
+        fill_time.as_secs_f64()
     );
     println!("samples per case: {samples}, sequential, one client, SQLite (WAL)");
     println!();

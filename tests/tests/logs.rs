@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use noaber_tests::{json, TestNode};
+use noaber_tests::{TestNode, json};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -56,21 +56,62 @@ async fn no_personal_data_in_logs() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     let id = json(res).await["id"].as_i64().unwrap();
-    coord.get(&format!("/api/v1/members/{id}")).send().await.unwrap();
-    coord.get("/api/v1/members?q=Zwanetje").send().await.unwrap();
+    coord
+        .get(&format!("/api/v1/members/{id}"))
+        .send()
+        .await
+        .unwrap();
+    coord
+        .get("/api/v1/members?q=Zwanetje")
+        .send()
+        .await
+        .unwrap();
     // A failed login with a name as username, and a public request.
     let browser = node.browser();
     browser
-        .submit("/inloggen", "/inloggen", &[("username", "zwanetje.oosterhuis"), ("password", "Diabetes-geheim")])
+        .submit(
+            "/inloggen",
+            "/inloggen",
+            &[
+                ("username", "zwanetje.oosterhuis"),
+                ("password", "Diabetes-geheim"),
+            ],
+        )
         .await;
     browser
-        .submit("/hulp-vragen", "/hulp-vragen", &[("name", name), ("contact", phone), ("description", "Insuline ophalen"), ("website", "")])
+        .submit(
+            "/hulp-vragen",
+            "/hulp-vragen",
+            &[
+                ("name", name),
+                ("contact", phone),
+                ("description", "Insuline ophalen"),
+                ("website", ""),
+            ],
+        )
         .await;
-    coord.delete(&format!("/api/v1/members/{id}")).send().await.unwrap();
+    coord
+        .delete(&format!("/api/v1/members/{id}"))
+        .send()
+        .await
+        .unwrap();
 
     let text = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
-    assert!(text.contains("member erased"), "the log was captured: {} bytes", text.len());
-    for secret in [name, "Zwanetje", phone, "zwanetje@example.nl", "Kerkpad", "Diabetes", "Insuline", "zwanetje.oosterhuis"] {
+    assert!(
+        text.contains("member erased"),
+        "the log was captured: {} bytes",
+        text.len()
+    );
+    for secret in [
+        name,
+        "Zwanetje",
+        phone,
+        "zwanetje@example.nl",
+        "Kerkpad",
+        "Diabetes",
+        "Insuline",
+        "zwanetje.oosterhuis",
+    ] {
         assert!(!text.contains(secret), "{secret} appears in the logs");
     }
 }

@@ -24,7 +24,7 @@ async fn a_fresh_node_sends_visitors_to_setup() {
     let page = node.browser().get("/installatie").await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    assert!(html.contains("Node inrichten"));
+    assert!(html.contains("Website inrichten"));
     assert!(html.contains("name=\"csrf_token\""));
 }
 
@@ -68,7 +68,7 @@ async fn setup_happens_once_and_logs_the_admin_in() {
     assert_eq!(home.status(), StatusCode::OK);
     let html = home.text().await.unwrap();
     assert!(html.contains("Welkom, Gerrit Jansen"), "{html}");
-    assert!(html.contains("De node is ingericht"));
+    assert!(html.contains("Alles is ingericht"));
 
     // The page is gone, and posting to it again does nothing.
     assert_eq!(

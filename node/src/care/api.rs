@@ -419,7 +419,9 @@ async fn list_offers(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<Offer>>, AppError> {
     coordinator(&user)?;
-    Ok(Json(offers::list(&state.db, q.search(), q.page_request(), None).await?))
+    Ok(Json(
+        offers::list(&state.db, q.search(), q.page_request(), None).await?,
+    ))
 }
 
 /// Records an offer (a volunteer for themselves, a coordinator for anyone).
@@ -472,7 +474,9 @@ async fn list_activities(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<Activity>>, AppError> {
     coordinator(&user)?;
-    Ok(Json(activities::list(&state.db, q.search(), q.page_request()).await?))
+    Ok(Json(
+        activities::list(&state.db, q.search(), q.page_request()).await?,
+    ))
 }
 
 /// Records an activity with its number of participants (coordinators).

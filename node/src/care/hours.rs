@@ -156,7 +156,12 @@ fn to_entry(m: hour_entry::Model, names: &std::collections::HashMap<i32, String>
 }
 
 /// Newest first; a volunteer sees only their own.
-pub async fn list(db: &Db, actor: Actor, search: Option<&str>, page: PageRequest) -> Result<Page<HourEntry>> {
+pub async fn list(
+    db: &Db,
+    actor: Actor,
+    search: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<HourEntry>> {
     let mut q = hour_entry::Entity::find()
         .order_by_desc(hour_entry::Column::Date)
         .order_by_desc(hour_entry::Column::Id);

@@ -64,8 +64,15 @@ pub async fn suggest(db: &Db, request_id: i32, limit: usize) -> Result<Vec<Sugge
         None => None,
     };
     let category = request.category_id.to_string();
+    // Skills are stored as "3,7,9": match the id as a whole list item.
+    let skill = sea_orm::Condition::any()
+        .add(volunteer::Column::Skills.eq(category.as_str()))
+        .add(volunteer::Column::Skills.starts_with(format!("{category},")))
+        .add(volunteer::Column::Skills.ends_with(format!(",{category}")))
+        .add(volunteer::Column::Skills.contains(format!(",{category},")));
     let candidates: Vec<volunteer::Model> = volunteer::Entity::find()
         .filter(volunteer::Column::Active.eq(true))
+        .filter(skill)
         .all(db.read())
         .await?
         .into_iter()

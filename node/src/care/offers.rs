@@ -95,7 +95,12 @@ pub async fn create(db: &Db, actor: Actor, input: &OfferInput) -> Result<Offer> 
     page.items.into_iter().next().ok_or(Error::NotFound)
 }
 
-pub async fn list(db: &Db, search: Option<&str>, page: PageRequest, only: Option<i32>) -> Result<Page<Offer>> {
+pub async fn list(
+    db: &Db,
+    search: Option<&str>,
+    page: PageRequest,
+    only: Option<i32>,
+) -> Result<Page<Offer>> {
     let mut q = offer::Entity::find()
         .filter(offer::Column::Active.eq(true))
         .order_by_desc(offer::Column::Id);

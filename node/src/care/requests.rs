@@ -480,17 +480,16 @@ pub async fn list(db: &Db, filter: &ListFilter, page: PageRequest) -> Result<Pag
         .filter(|s| !s.is_empty())
     {
         let lower = text.to_lowercase();
-        let member_ids: Vec<i32> = member::Entity::find()
-            .filter(member::Column::SearchText.contains(&lower))
-            .all(db.read())
-            .await?
-            .into_iter()
-            .map(|m| m.id)
-            .take(1000)
-            .collect();
+        // A subquery, not a list of ids: SQLite builds its lookup once, and
+        // a common name matching thousands of members costs no parameters.
+        let matching_members = sea_orm::sea_query::Query::select()
+            .column(member::Column::Id)
+            .from(member::Entity)
+            .and_where(member::Column::SearchText.contains(&lower))
+            .to_owned();
         q = q.filter(
             sea_orm::Condition::any()
-                .add(help_request::Column::MemberId.is_in(member_ids))
+                .add(help_request::Column::MemberId.in_subquery(matching_members))
                 .add(help_request::Column::WalkInName.contains(text))
                 .add(help_request::Column::Description.contains(text)),
         );
