@@ -1,9 +1,29 @@
 //! What crosses the wire between Noaber nodes.
 //!
 //! This crate owns every value that leaves a node or arrives from another
-//! one. It never depends on `noaber-node`, and no type here has a field that
-//! can hold a person: the crate boundary is the privacy boundary.
+//! one: the node's actor and keys, remote actors, follows, the persistent
+//! outbox and its deliveries, received activity ids, and the published form
+//! of local objects. It never depends on `noaber-node`, and no type here has
+//! a field that can hold a person: the crate boundary is the privacy
+//! boundary. No person on a node is ever an actor; the organisation is.
 
+pub mod actor;
+pub mod blocks;
+pub mod client;
+mod context;
+pub mod entity;
+pub mod error;
+pub mod follows;
+pub mod inbox;
+pub mod keys;
 pub mod kind;
+pub mod net;
+pub mod objects;
+pub mod outbox;
+pub mod remote;
+pub mod routes;
+pub mod signature;
 
+pub use context::{Federation, FederationSettings, Usage, UsageSource};
+pub use error::{Error, Result};
 pub use kind::NodeKind;

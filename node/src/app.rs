@@ -27,6 +27,7 @@ pub const API_BODY_LIMIT: usize = 256 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    pub federation: noaber_federation::Federation,
     pub settings: Arc<Settings>,
     /// The profile changes rarely but is shown on every page; it is read
     /// again after a few seconds so that a change made with the command
@@ -39,6 +40,7 @@ const PROFILE_TTL: Duration = Duration::from_secs(5);
 impl AppState {
     pub fn new(db: Db, settings: Settings, profile: Option<NodeProfile>) -> Self {
         Self {
+            federation: crate::fed::handle(&db, &settings),
             db,
             settings: Arc::new(settings),
             profile: Arc::new(RwLock::new((Instant::now(), profile))),
@@ -73,6 +75,12 @@ impl AppState {
     }
 }
 
+impl FromRef<AppState> for noaber_federation::Federation {
+    fn from_ref(state: &AppState) -> Self {
+        state.federation.clone()
+    }
+}
+
 impl FromRef<AppState> for Db {
     fn from_ref(state: &AppState) -> Self {
         state.db.clone()
@@ -101,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::accounts::web::router())
         .merge(crate::profile::web::router())
         .merge(crate::care::web::router())
+        .merge(crate::network::web::router())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::auth::csrf::protect,
@@ -111,8 +120,13 @@ pub fn router(state: AppState) -> Router {
         .merge(web)
         .merge(crate::api::router().layer(DefaultBodyLimit::max(API_BODY_LIMIT)))
         .merge(crate::health::router())
+        .merge(
+            noaber_federation::routes::router()
+                .layer(DefaultBodyLimit::max(noaber_federation::routes::MAX_INBOX_BODY)),
+        )
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn(crate::error::render_problems))
+        .layer(middleware::from_fn(noaber_federation::routes::home_negotiation))
         .layer(
             // Only the path is logged: query strings can carry search terms
             // such as a member's name.
@@ -155,8 +169,22 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
-        let state = AppState::new(db, settings, profile);
+        let state = AppState::new(db, settings, profile.clone());
+        // A node set up before federation existed gets its actor now.
+        if let Some(p) = &profile
+            && noaber_federation::actor::find(&state.federation)
+                .await
+                .ok()
+                .flatten()
+                .is_none()
+            && let Err(e) = crate::fed::publish_profile(&state.federation, p).await
+        {
+            tracing::warn!(error = %e, "could not create the node's actor");
+        }
         spawn_housekeeping(state.db.clone());
+        tokio::spawn(noaber_federation::outbox::run_worker(
+            state.federation.clone(),
+        ));
         let (shutdown_tx, _) = watch::channel(false);
         Ok(Self {
             listener,

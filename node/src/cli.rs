@@ -58,6 +58,30 @@ pub enum Command {
     /// Beheer API-tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Volg een andere node: naam@domein, het adres van de actor, of het webadres van de node.
+    Follow {
+        /// Bijvoorbeeld stadsdorp_zuid@zuid.example.nl of https://zuid.example.nl/
+        target: String,
+    },
+    /// Volgers en volgverzoeken van deze node.
+    #[command(subcommand)]
+    Followers(FollowersCommand),
+    /// De nodes die deze node volgt.
+    #[command(subcommand)]
+    Following(FollowingCommand),
+    /// De bezorging van berichten aan andere nodes.
+    #[command(subcommand)]
+    Deliveries(DeliveriesCommand),
+    /// Blokkeer een domein: berichten ervan worden geweigerd, volgers verwijderd.
+    Block {
+        /// Domeinnaam, bijvoorbeeld spam.example.
+        domain: String,
+    },
+    /// Hef een blokkade op.
+    Unblock {
+        /// Domeinnaam.
+        domain: String,
+    },
     /// Vul de node met verzonnen voorbeeldgegevens (om uit te proberen of te meten).
     DemoData {
         /// Aantal leden.
@@ -130,6 +154,67 @@ pub enum UserCommand {
     Enable {
         /// Gebruikersnaam.
         username: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FollowersCommand {
+    /// Toon volgers, één per regel: status, actor-adres, naam.
+    List {
+        /// Alleen deze status: pending, accepted, rejected, removed, withdrawn.
+        #[arg(long)]
+        state: Option<String>,
+        /// Uitvoer als JSON, voor scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Keur een volgverzoek goed (stuurt Accept).
+    Approve {
+        /// Het actor-adres van de volger.
+        actor_url: String,
+    },
+    /// Wijs een volgverzoek af (stuurt Reject).
+    Reject {
+        /// Het actor-adres van de volger.
+        actor_url: String,
+    },
+    /// Verwijder een goedgekeurde volger (stuurt Reject; geen berichten meer).
+    Remove {
+        /// Het actor-adres van de volger.
+        actor_url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FollowingCommand {
+    /// Toon wie deze node volgt, één per regel: status, actor-adres, naam.
+    List {
+        /// Uitvoer als JSON, voor scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop met volgen (stuurt Undo).
+    Unfollow {
+        /// Het actor-adres.
+        actor_url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeliveriesCommand {
+    /// Toon bezorgingen, één per regel: status, inbox, soort, pogingen, laatste fout.
+    List {
+        /// Alleen deze status: pending, sending, delivered, failed.
+        #[arg(long)]
+        state: Option<String>,
+        /// Uitvoer als JSON, voor scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Probeer mislukte en wachtende bezorgingen nu opnieuw.
+    Retry {
+        /// Alleen deze bezorging (nummer).
+        id: Option<i32>,
     },
 }
 
@@ -219,6 +304,11 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Stands in for the password while the other fields are checked, before
+/// anyone is asked for it. It has no ASCII letter or digit, so it can never
+/// contain a username (which the strength check refuses).
+const PLACEHOLDER_PASSWORD: &str = "äöü ÿ æøå ðþß ëï";
+
 fn fail(msg: impl Into<String>) -> Error {
     Error::Message(msg.into())
 }
@@ -272,7 +362,7 @@ pub async fn run(cli: Cli, io: &mut dyn CliIo) -> Result<()> {
         }
         Command::Setup(args) => {
             let db = open_db(&settings).await?;
-            let result = run_setup(&db, args, io).await;
+            let result = run_setup(&db, &settings, args, io).await;
             db.close().await;
             result
         }
@@ -285,6 +375,18 @@ pub async fn run(cli: Cli, io: &mut dyn CliIo) -> Result<()> {
         Command::Token(cmd) => {
             let db = open_db(&settings).await?;
             let result = run_token(&db, cmd, io).await;
+            db.close().await;
+            result
+        }
+        Command::Follow { .. }
+        | Command::Followers(_)
+        | Command::Following(_)
+        | Command::Deliveries(_)
+        | Command::Block { .. }
+        | Command::Unblock { .. } => {
+            let db = open_db(&settings).await?;
+            let fed = crate::fed::handle(&db, &settings);
+            let result = run_network(&fed, cli.command, io).await;
             db.close().await;
             result
         }
@@ -369,7 +471,12 @@ fn describe_accounts(e: accounts::Error) -> Error {
     }
 }
 
-async fn run_setup(db: &Db, args: SetupArgs, io: &mut dyn CliIo) -> Result<()> {
+async fn run_setup(
+    db: &Db,
+    settings: &Settings,
+    args: SetupArgs,
+    io: &mut dyn CliIo,
+) -> Result<()> {
     if !setup::is_needed(db)
         .await
         .map_err(|e| fail(e.to_string()))?
@@ -388,11 +495,12 @@ async fn run_setup(db: &Db, args: SetupArgs, io: &mut dyn CliIo) -> Result<()> {
         admin_password: String::new(),
     };
     // Check everything but the password before asking for it.
-    input.admin_password = "tijdelijk-wachtwoord-alleen-voor-controle".into();
+    input.admin_password = PLACEHOLDER_PASSWORD.into();
     setup::validate(&input).map_err(|inv| fail(describe_invalid(&inv)))?;
     input.admin_password =
         io.password("NOABER_ADMIN_PASSWORD", "Wachtwoord voor de beheerder: ")?;
-    match setup::run(db, &input).await {
+    let fed = crate::fed::handle(db, settings);
+    match setup::run(db, &fed, &input).await {
         Ok((node, admin)) => {
             writeln!(
                 io.out(),
@@ -430,7 +538,7 @@ async fn run_user(db: &Db, cmd: UserCommand, io: &mut dyn CliIo) -> Result<()> {
                 username,
                 display_name: name,
                 role,
-                password: "tijdelijk-wachtwoord-alleen-voor-controle".into(),
+                password: PLACEHOLDER_PASSWORD.into(),
             };
             accounts::service::validate_new(&input).map_err(|inv| fail(describe_invalid(&inv)))?;
             input.password = io.password("NOABER_PASSWORD", "Wachtwoord: ")?;
@@ -625,5 +733,123 @@ async fn run_demo(db: &Db, members: usize, requests: usize, io: &mut dyn CliIo) 
         made.matches,
         made.hour_entries
     )?;
+    Ok(())
+}
+
+fn fed_error(e: noaber_federation::Error) -> Error {
+    use noaber_federation::Error as F;
+    match e {
+        F::NotFound => fail("niet gevonden: deze node staat niet in de lijst"),
+        F::NotSetUp => fail("deze node is nog niet ingericht (noaber setup)"),
+        F::Forbidden => fail("dit domein is geblokkeerd"),
+        F::Invalid(m) => fail(m),
+        F::Remote(r) => fail(format!("de andere node: {r}")),
+        other => fail(format!("federatie: {other}")),
+    }
+}
+
+fn print_follows(
+    io: &mut dyn CliIo,
+    list: &[noaber_federation::follows::FollowLine],
+    json: bool,
+) -> Result<()> {
+    if json {
+        serde_json::to_writer(io.out(), list).map_err(std::io::Error::other)?;
+        writeln!(io.out())?;
+    } else {
+        for f in list {
+            writeln!(
+                io.out(),
+                "{}\t{}\t{}",
+                f.state,
+                f.actor_url,
+                f.name.as_deref().unwrap_or("")
+            )?;
+        }
+    }
+    Ok(())
+}
+
+async fn run_network(
+    fed: &noaber_federation::Federation,
+    cmd: Command,
+    io: &mut dyn CliIo,
+) -> Result<()> {
+    use noaber_federation::{blocks, follows, outbox};
+    match cmd {
+        Command::Follow { target } => {
+            let f = follows::follow(fed, &target).await.map_err(fed_error)?;
+            writeln!(
+                io.out(),
+                "{}\t{}\t{}",
+                f.state,
+                f.actor_url,
+                f.name.as_deref().unwrap_or("")
+            )?;
+        }
+        Command::Followers(FollowersCommand::List { state, json }) => {
+            let list = follows::followers(fed, state.as_deref())
+                .await
+                .map_err(fed_error)?;
+            print_follows(io, &list, json)?;
+        }
+        Command::Followers(FollowersCommand::Approve { actor_url }) => {
+            follows::approve(fed, &actor_url).await.map_err(fed_error)?;
+            writeln!(io.out(), "Goedgekeurd: {actor_url}")?;
+        }
+        Command::Followers(FollowersCommand::Reject { actor_url }) => {
+            follows::reject(fed, &actor_url).await.map_err(fed_error)?;
+            writeln!(io.out(), "Afgewezen: {actor_url}")?;
+        }
+        Command::Followers(FollowersCommand::Remove { actor_url }) => {
+            follows::remove(fed, &actor_url).await.map_err(fed_error)?;
+            writeln!(io.out(), "Verwijderd: {actor_url}")?;
+        }
+        Command::Following(FollowingCommand::List { json }) => {
+            let list = follows::following(fed).await.map_err(fed_error)?;
+            print_follows(io, &list, json)?;
+        }
+        Command::Following(FollowingCommand::Unfollow { actor_url }) => {
+            follows::unfollow(fed, &actor_url)
+                .await
+                .map_err(fed_error)?;
+            writeln!(io.out(), "Niet meer gevolgd: {actor_url}")?;
+        }
+        Command::Deliveries(DeliveriesCommand::List { state, json }) => {
+            let (list, _) = outbox::list(fed, state.as_deref(), 1, 500)
+                .await
+                .map_err(fed_error)?;
+            if json {
+                serde_json::to_writer(io.out(), &list).map_err(std::io::Error::other)?;
+                writeln!(io.out())?;
+            } else {
+                for d in &list {
+                    writeln!(
+                        io.out(),
+                        "{}\t{}\t{}\t{}\t{}{}",
+                        d.state,
+                        d.inbox,
+                        d.kind,
+                        d.attempts,
+                        d.last_error.as_deref().unwrap_or(""),
+                        if d.unreachable { " (onbereikbaar)" } else { "" }
+                    )?;
+                }
+            }
+        }
+        Command::Deliveries(DeliveriesCommand::Retry { id }) => {
+            let n = outbox::retry(fed, id).await.map_err(fed_error)?;
+            writeln!(io.out(), "{n} bezorging(en) worden opnieuw geprobeerd.")?;
+        }
+        Command::Block { domain } => {
+            let d = blocks::block(fed, &domain).await.map_err(fed_error)?;
+            writeln!(io.out(), "Geblokkeerd: {d}")?;
+        }
+        Command::Unblock { domain } => {
+            blocks::unblock(fed, &domain).await.map_err(fed_error)?;
+            writeln!(io.out(), "Niet meer geblokkeerd: {domain}")?;
+        }
+        _ => {}
+    }
     Ok(())
 }

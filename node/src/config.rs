@@ -34,6 +34,19 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub log: LogSettings,
     pub auth: AuthSettings,
+    pub federation: FederationConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct FederationConfig {
+    /// Allow plain http base URLs of other nodes (tests, intranets).
+    pub allow_http: bool,
+    /// Private networks or hosts that may be contacted anyway.
+    pub allow_private: Vec<noaber_federation::net::AllowEntry>,
+    /// First retry delay of a failed delivery, in seconds; it doubles.
+    pub retry_base_seconds: u32,
+    /// Deliveries sent at the same time.
+    pub concurrency: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +109,12 @@ impl Settings {
                 max_failures_per_account: 5,
                 max_failures_per_address: 30,
             },
+            federation: FederationConfig {
+                allow_http: false,
+                allow_private: Vec::new(),
+                retry_base_seconds: 60,
+                concurrency: 16,
+            },
         }
     }
 }
@@ -126,6 +145,10 @@ const KEYS: &[(&str, &str)] = &[
     ("auth", "session_days"),
     ("auth", "max_failures_per_account"),
     ("auth", "max_failures_per_address"),
+    ("federation", "allow_http"),
+    ("federation", "allow_private"),
+    ("federation", "retry_base_seconds"),
+    ("federation", "concurrency"),
 ];
 
 /// A raw value and where it came from, so that an error can name its source.
@@ -319,6 +342,25 @@ fn apply(s: &mut Settings, section: &str, key: &str, value: &str) -> Result<(), 
         ("auth", "max_failures_per_address") => {
             s.auth.max_failures_per_address = positive(value, 100_000)?
         }
+        ("federation", "allow_http") => {
+            s.federation.allow_http = match value {
+                "true" | "ja" | "1" => true,
+                "false" | "nee" | "0" => false,
+                _ => return Err(format!("'{value}' is geen true of false")),
+            };
+        }
+        ("federation", "allow_private") => {
+            s.federation.allow_private = value
+                .split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::parse)
+                .collect::<Result<_, _>>()?;
+        }
+        ("federation", "retry_base_seconds") => {
+            s.federation.retry_base_seconds = positive(value, 86_400)?
+        }
+        ("federation", "concurrency") => s.federation.concurrency = positive(value, 256)?,
         _ => return Err("onbekende instelling".into()),
     }
     Ok(())

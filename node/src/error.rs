@@ -31,6 +31,8 @@ pub enum AppError {
     Setup(#[from] setup::Error),
     #[error(transparent)]
     Care(#[from] care::Error),
+    #[error(transparent)]
+    Federation(#[from] noaber_federation::Error),
     /// 422
     #[error(transparent)]
     Invalid(#[from] Invalid),
@@ -145,6 +147,30 @@ impl AppError {
                 }
                 care::Error::Db(_) => internal(),
             },
+            Self::Federation(e) => {
+                use noaber_federation::Error as F;
+                match e {
+                    F::Invalid(_) => Problem::new(
+                        S::UNPROCESSABLE_ENTITY,
+                        "invalid",
+                        "error.federation_invalid",
+                    ),
+                    F::NotFound => {
+                        Problem::new(S::NOT_FOUND, "not_found", "error.federation_not_found")
+                    }
+                    F::NotSetUp => Problem::new(S::CONFLICT, "not_set_up", "error.not_set_up"),
+                    F::Forbidden => {
+                        Problem::new(S::FORBIDDEN, "blocked", "error.federation_blocked")
+                    }
+                    F::Remote(_) | F::BadActivity(_) | F::Signature(_) | F::Gone => {
+                        Problem::new(S::BAD_GATEWAY, "remote", "error.federation_remote")
+                    }
+                    F::TooLarge => {
+                        Problem::new(S::PAYLOAD_TOO_LARGE, "too_large", "error.too_large")
+                    }
+                    F::Key(_) | F::Db(_) | F::Json(_) => internal(),
+                }
+            }
             Self::Invalid(inv) => Problem::invalid(inv),
             Self::BadRequest { field, message } => Problem {
                 raw_field: field.clone(),

@@ -94,6 +94,7 @@ pub async fn fresh_settings(dir: &TempDir) -> Settings {
 /// A running node.
 pub struct TestNode {
     pub base: String,
+    pub addr: std::net::SocketAddr,
     pub settings: Settings,
     pub dir: TempDir,
     handle: ShutdownHandle,
@@ -116,6 +117,7 @@ impl TestNode {
         let task = tokio::spawn(app.run_until_stopped());
         Self {
             base: format!("http://{addr}"),
+            addr,
             settings,
             dir,
             handle,
@@ -158,11 +160,64 @@ impl TestNode {
         (self.dir, self.settings)
     }
 
-    /// Stops and starts the node on the same storage (the port changes).
+    /// Stops and starts the node on the same storage and address.
     pub async fn restart(self) -> Self {
+        let addr = self.addr;
         let (dir, mut settings) = self.stop().await;
-        settings.server.listen = "127.0.0.1:0".parse().expect("addr");
+        settings.server.listen = addr;
         Self::start_in(dir, settings).await
+    }
+
+    /// Starts a stopped node again on its old address.
+    pub async fn start_again(
+        dir: TempDir,
+        mut settings: Settings,
+        addr: std::net::SocketAddr,
+    ) -> Self {
+        settings.server.listen = addr;
+        Self::start_in(dir, settings).await
+    }
+
+    /// A set-up node that federates, on its own loopback address
+    /// (`127.0.0.<n>`), with its real address as base URL.
+    pub async fn federated(n: u8, name: &str, kind: &str) -> Self {
+        let dir = TempDir::new();
+        let mut settings = fresh_settings(&dir).await;
+        settings.server.listen = format!("127.0.0.{n}:0").parse().expect("addr");
+        settings.federation.allow_http = true;
+        settings.federation.allow_private = vec!["127.0.0.0/8".parse().expect("net")];
+        settings.federation.retry_base_seconds = 1;
+        let node = Self::start_in(dir, settings).await;
+        let base = node.base.clone();
+        node.cli(
+            &[
+                "setup",
+                "--name",
+                name,
+                "--kind",
+                kind,
+                "--place",
+                "Drenthe",
+                "--base-url",
+                &base,
+                "--admin-user",
+                "beheerder",
+                "--admin-name",
+                "Beheerder",
+            ],
+            ADMIN_PASSWORD,
+        )
+        .await
+        .expect("setup");
+        node
+    }
+
+    /// A federation handle on this node's storage, as the node has it.
+    pub async fn federation(&self) -> noaber_federation::Federation {
+        let db = noaber_node::db::Db::connect(&self.settings)
+            .await
+            .expect("db");
+        noaber_node::fed::handle(&db, &self.settings)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -245,6 +300,22 @@ pub async fn run_cli(
     let mut env = HashMap::new();
     if let Some(url) = &settings.database.url {
         env.insert("DATABASE_URL".to_owned(), url.clone());
+    }
+    // The federation settings of a test node, as an operator would set them.
+    let f = &settings.federation;
+    env.insert(
+        "NOABER_FEDERATION_ALLOW_HTTP".to_owned(),
+        f.allow_http.to_string(),
+    );
+    env.insert(
+        "NOABER_FEDERATION_RETRY_BASE_SECONDS".to_owned(),
+        f.retry_base_seconds.to_string(),
+    );
+    if !f.allow_private.is_empty() {
+        env.insert(
+            "NOABER_FEDERATION_ALLOW_PRIVATE".to_owned(),
+            "127.0.0.0/8".to_owned(),
+        );
     }
     let mut io = TestIo {
         out: Vec::new(),

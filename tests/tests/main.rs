@@ -4,6 +4,7 @@ mod api;
 mod care;
 mod cli;
 mod config;
+mod federation;
 mod foundation;
 mod login;
 mod logs;

@@ -51,6 +51,7 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::accounts::api::router())
         .merge(crate::auth::api::router())
         .merge(crate::care::api::router())
+        .merge(crate::network::api::router())
         .split_for_parts()
 }
 

@@ -55,7 +55,7 @@ async fn update_node(
         place: change.place.unwrap_or(current.place),
         base_url: change.base_url.unwrap_or(current.base_url),
     };
-    let updated = super::update(&state.db, &input).await?;
+    let updated = super::update(&state.db, &state.federation, &input).await?;
     state.refresh_profile().await?;
     Ok(Json(updated))
 }

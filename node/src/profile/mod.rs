@@ -148,11 +148,21 @@ pub async fn save_on<C: ConnectionTrait>(conn: &C, p: &NodeProfile) -> Result<()
     Ok(())
 }
 
-/// Changes an existing profile; refuses before setup.
-pub async fn update(db: &Db, input: &ProfileInput) -> Result<NodeProfile> {
+/// Changes an existing profile; refuses before setup. The actor follows,
+/// and followers are told (Update).
+pub async fn update(
+    db: &Db,
+    fed: &noaber_federation::Federation,
+    input: &ProfileInput,
+) -> Result<NodeProfile> {
     require(db).await?;
     let profile = validate(input)?;
     save_on(db.write(), &profile).await?;
+    if let Err(e) = crate::fed::publish_profile(fed, &profile).await {
+        tracing::warn!(error = %e, "could not update the node's actor");
+    } else if let Err(e) = noaber_federation::actor::announce_update(fed).await {
+        tracing::warn!(error = %e, "could not send the profile update");
+    }
     Ok(profile)
 }
 

@@ -75,7 +75,7 @@ async fn save(
         place: form.place.clone(),
         base_url: form.base_url.clone(),
     };
-    match super::update(&state.db, &input).await {
+    match super::update(&state.db, &state.federation, &input).await {
         Ok(_) => {
             state.refresh_profile().await?;
             Ok(flash_redirect("/instellingen", "flash.saved"))

@@ -80,7 +80,11 @@ pub fn validate(input: &SetupInput) -> Result<(), Invalid> {
     errors.into_result()
 }
 
-pub async fn run(db: &Db, input: &SetupInput) -> Result<(profile::NodeProfile, accounts::Account)> {
+pub async fn run(
+    db: &Db,
+    fed: &noaber_federation::Federation,
+    input: &SetupInput,
+) -> Result<(profile::NodeProfile, accounts::Account)> {
     validate(input)?;
     let node = profile::validate(&input.profile)?;
     let txn = db.write().begin().await?;
@@ -103,6 +107,10 @@ pub async fn run(db: &Db, input: &SetupInput) -> Result<(profile::NodeProfile, a
     )
     .await?;
     txn.commit().await?;
+    // The actor and its keys; a failure here is repaired at the next start.
+    if let Err(e) = crate::fed::publish_profile(fed, &node).await {
+        tracing::warn!(error = %e, "could not create the node's actor");
+    }
     tracing::info!(kind = %node.kind, "node set up");
     Ok((node, admin))
 }

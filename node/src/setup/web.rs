@@ -78,7 +78,7 @@ async fn submit(
         admin_name: form.admin_name.clone(),
         admin_password: form.admin_password.clone(),
     };
-    match super::run(&state.db, &input).await {
+    match super::run(&state.db, &state.federation, &input).await {
         Ok((_, admin)) => {
             state.refresh_profile().await?;
             let token =

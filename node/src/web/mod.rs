@@ -91,6 +91,7 @@ fn navigation(user: Option<&Account>, path: &str) -> Vec<NavItem> {
         ),
         ("/gebruikers", "nav.users", Role::Coordinator, Role::Admin),
         ("/instellingen", "nav.settings", Role::Admin, Role::Admin),
+        ("/netwerk", "nav.network", Role::Admin, Role::Admin),
         ("/audit", "nav.audit", Role::Admin, Role::Admin),
         ("/account", "nav.account", Role::Volunteer, Role::Admin),
     ];
@@ -161,6 +162,13 @@ const FLASH_KEYS: &[&str] = &[
     "flash.password_changed",
     "flash.user_created",
     "flash.language",
+    "flash.follow_sent",
+    "flash.matched",
+    "flash.accepted",
+    "flash.declined",
+    "flash.erased",
+    "flash.hours_saved",
+    "flash.imported",
 ];
 
 /// A redirect that shows `key` on the next page.

@@ -1,0 +1,152 @@
+//! The federation handle the node keeps: database, settings, HTTP client,
+//! key caches and the outbox worker's wake-up bell.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
+
+use crate::client::{HttpClient, Signer};
+use crate::keys::KeyCache;
+use crate::net::AllowEntry;
+
+#[derive(Debug, Clone)]
+pub struct FederationSettings {
+    /// Allow plain `http://` base URLs (tests, intranets).
+    pub allow_http: bool,
+    /// Private networks or hosts that may be contacted anyway.
+    pub allow_private: Vec<AllowEntry>,
+    /// First retry delay of a failed delivery; it doubles each time.
+    pub retry_base: Duration,
+    /// Longest delay between two tries.
+    pub retry_max: Duration,
+    /// A delivery is given up after this long.
+    pub give_up_after: Duration,
+    /// An inbox failing this long is unreachable and only probed rarely.
+    pub unreachable_after: Duration,
+    /// How often an unreachable inbox is probed.
+    pub probe_every: Duration,
+    /// Deliveries sent at the same time.
+    pub concurrency: usize,
+    pub user_agent: String,
+}
+
+impl Default for FederationSettings {
+    fn default() -> Self {
+        Self {
+            allow_http: false,
+            allow_private: Vec::new(),
+            retry_base: Duration::from_secs(60),
+            retry_max: Duration::from_secs(6 * 3600),
+            give_up_after: Duration::from_secs(7 * 24 * 3600),
+            unreachable_after: Duration::from_secs(24 * 3600),
+            probe_every: Duration::from_secs(12 * 3600),
+            concurrency: 16,
+            user_agent: format!("Noaber/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// NodeInfo `usage.users`, as the node counts them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Usage {
+    pub total: u64,
+    pub active_month: u64,
+    pub active_halfyear: u64,
+}
+
+/// Where NodeInfo gets real counts from; the node implements it, so that
+/// this crate never reads the node's tables.
+pub trait UsageSource: Send + Sync {
+    fn usage(&self) -> Pin<Box<dyn Future<Output = Usage> + Send + '_>>;
+}
+
+#[derive(Clone)]
+pub struct Federation {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub write: DatabaseConnection,
+    pub read: DatabaseConnection,
+    pub settings: FederationSettings,
+    pub http: HttpClient,
+    pub keys: KeyCache,
+    pub signer: RwLock<Option<Signer>>,
+    pub wake: Notify,
+    pub usage: Option<Arc<dyn UsageSource>>,
+    pub version: String,
+}
+
+impl Federation {
+    pub fn new(
+        write: DatabaseConnection,
+        read: DatabaseConnection,
+        settings: FederationSettings,
+        usage: Option<Arc<dyn UsageSource>>,
+        version: &str,
+    ) -> Self {
+        let http = HttpClient::new(
+            settings.allow_private.clone(),
+            settings.allow_http,
+            &settings.user_agent,
+        );
+        Self {
+            inner: Arc::new(Inner {
+                write,
+                read,
+                settings,
+                http,
+                keys: KeyCache::default(),
+                signer: RwLock::new(None),
+                wake: Notify::new(),
+                usage,
+                version: version.to_owned(),
+            }),
+        }
+    }
+
+    pub(crate) fn write(&self) -> &DatabaseConnection {
+        &self.inner.write
+    }
+
+    pub(crate) fn read(&self) -> &DatabaseConnection {
+        &self.inner.read
+    }
+
+    pub fn settings(&self) -> &FederationSettings {
+        &self.inner.settings
+    }
+
+    pub(crate) fn http(&self) -> &HttpClient {
+        &self.inner.http
+    }
+
+    /// Wakes the outbox worker after new deliveries were stored.
+    pub(crate) fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Our signing key, parsed once.
+    pub(crate) async fn signer(&self) -> crate::Result<Signer> {
+        if let Ok(guard) = self.inner.signer.read()
+            && let Some(s) = guard.as_ref()
+        {
+            return Ok(s.clone());
+        }
+        let actor = crate::actor::load(self).await?;
+        let signer = Signer {
+            key_id: actor.key_id(),
+            key: Arc::new(crate::keys::SigningKey::from_pkcs8_pem(
+                &actor.row.private_key_pem,
+            )?),
+        };
+        if let Ok(mut guard) = self.inner.signer.write() {
+            *guard = Some(signer.clone());
+        }
+        Ok(signer)
+    }
+}

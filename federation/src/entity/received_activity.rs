@@ -1,0 +1,17 @@
+use sea_orm::entity::prelude::*;
+
+/// The id of an activity already applied, so a replay is ignored.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "received_activities")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub activity_id: String,
+    pub kind: String,
+    pub actor_url: String,
+    pub received_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

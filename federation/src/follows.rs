@@ -1,0 +1,346 @@
+//! Who follows this node, and whom it follows.
+//!
+//! An incoming Follow becomes a pending request that an admin approves
+//! (Accept) or rejects (Reject), unless the node's policy approves
+//! automatically. An approved follower can be removed later (Reject). The
+//! node's own follows are pending until the other side answers; Undo(Follow)
+//! stops one.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::actor::{self, AutoApprove, LocalActor};
+use crate::entity::{follower, following, remote_actor};
+use crate::{Error, Federation, Result, outbox, remote};
+
+pub const PENDING: &str = "pending";
+pub const ACCEPTED: &str = "accepted";
+pub const REJECTED: &str = "rejected";
+/// Approved once, then removed by an admin.
+pub const REMOVED: &str = "removed";
+/// The follower took its request back (Undo).
+pub const WITHDRAWN: &str = "withdrawn";
+
+/// A follower or follow as operators see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowLine {
+    pub state: String,
+    pub actor_url: String,
+    pub name: Option<String>,
+    pub username: Option<String>,
+    /// `initiative`, `regional`, `national`, or none for other software.
+    pub node_kind: Option<String>,
+    pub actor_type: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+async fn line(
+    fed: &Federation,
+    state: String,
+    actor_url: String,
+    updated_at: DateTime<Utc>,
+) -> Result<FollowLine> {
+    let r = remote::cached(fed, &actor_url).await?;
+    Ok(FollowLine {
+        state,
+        name: r.as_ref().and_then(|r| r.name.clone()),
+        username: r.as_ref().and_then(|r| r.username.clone()),
+        node_kind: r.as_ref().and_then(|r| r.node_kind.clone()),
+        actor_type: r.map(|r| r.actor_type),
+        actor_url,
+        updated_at,
+    })
+}
+
+pub async fn followers(fed: &Federation, state: Option<&str>) -> Result<Vec<FollowLine>> {
+    let mut q = follower::Entity::find().order_by_desc(follower::Column::UpdatedAt);
+    if let Some(s) = state {
+        q = q.filter(follower::Column::State.eq(s));
+    }
+    let mut out = Vec::new();
+    for f in q.all(fed.read()).await? {
+        out.push(line(fed, f.state, f.actor_url, f.updated_at).await?);
+    }
+    Ok(out)
+}
+
+pub async fn following(fed: &Federation) -> Result<Vec<FollowLine>> {
+    let mut out = Vec::new();
+    for f in following::Entity::find()
+        .order_by_desc(following::Column::UpdatedAt)
+        .all(fed.read())
+        .await?
+    {
+        out.push(line(fed, f.state, f.actor_url, f.updated_at).await?);
+    }
+    Ok(out)
+}
+
+/// Inboxes of approved followers, shared inboxes where offered.
+pub async fn follower_inboxes(fed: &Federation) -> Result<Vec<String>> {
+    let urls: Vec<String> = follower::Entity::find()
+        .filter(follower::Column::State.eq(ACCEPTED))
+        .all(fed.read())
+        .await?
+        .into_iter()
+        .map(|f| f.actor_url)
+        .collect();
+    let actors = remote_actor::Entity::find()
+        .filter(remote_actor::Column::ActorUrl.is_in(urls))
+        .all(fed.read())
+        .await?;
+    let mut inboxes: Vec<String> = actors.iter().map(remote::delivery_inbox).collect();
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes)
+}
+
+pub async fn is_accepted_follower(fed: &Federation, actor_url: &str) -> Result<bool> {
+    Ok(follower::Entity::find()
+        .filter(follower::Column::ActorUrl.eq(actor_url))
+        .filter(follower::Column::State.eq(ACCEPTED))
+        .one(fed.read())
+        .await?
+        .is_some())
+}
+
+fn follow_object(local: &LocalActor, follow_id: &str, follower_url: &str) -> Value {
+    json!({ "id": follow_id, "type": "Follow", "actor": follower_url, "object": local.id() })
+}
+
+async fn answer(
+    fed: &Federation,
+    local: &LocalActor,
+    kind: &str,
+    row: &follower::Model,
+) -> Result<()> {
+    let remote = remote::get(fed, &row.actor_url, false).await?;
+    let activity = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": outbox::new_activity_id(local.base()),
+        "type": kind,
+        "actor": local.id(),
+        "object": follow_object(local, &row.follow_activity_id, &row.actor_url),
+        "to": [row.actor_url],
+    });
+    outbox::enqueue(fed, &activity, std::slice::from_ref(&remote.inbox)).await?;
+    Ok(())
+}
+
+/// An incoming Follow (already verified).
+pub async fn received_follow(fed: &Federation, actor_url: &str, follow_id: &str) -> Result<()> {
+    let local = actor::load(fed).await?;
+    let now = Utc::now();
+    let auto = local.auto_approve() == AutoApprove::Always;
+    let state = if auto { ACCEPTED } else { PENDING };
+    let existing = follower::Entity::find()
+        .filter(follower::Column::ActorUrl.eq(actor_url))
+        .one(fed.write())
+        .await?;
+    let row = match existing {
+        // Already approved: answer again (the other side may have lost it).
+        Some(f) if f.state == ACCEPTED => {
+            let mut a: follower::ActiveModel = f.into();
+            a.follow_activity_id = Set(follow_id.to_owned());
+            a.updated_at = Set(now);
+            let f = a.update(fed.write()).await?;
+            answer(fed, &local, "Accept", &f).await?;
+            return Ok(());
+        }
+        Some(f) => {
+            let mut a: follower::ActiveModel = f.into();
+            a.state = Set(state.to_owned());
+            a.follow_activity_id = Set(follow_id.to_owned());
+            a.updated_at = Set(now);
+            a.update(fed.write()).await?
+        }
+        None => {
+            follower::ActiveModel {
+                actor_url: Set(actor_url.to_owned()),
+                state: Set(state.to_owned()),
+                follow_activity_id: Set(follow_id.to_owned()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(fed.write())
+            .await?
+        }
+    };
+    tracing::info!(auto, "follow request received");
+    if auto {
+        answer(fed, &local, "Accept", &row).await?;
+    }
+    Ok(())
+}
+
+/// Undo(Follow) from a follower.
+pub async fn received_unfollow(fed: &Federation, actor_url: &str) -> Result<()> {
+    set_follower_state(fed, actor_url, &[PENDING, ACCEPTED], WITHDRAWN)
+        .await
+        .map(|_| ())
+}
+
+async fn set_follower_state(
+    fed: &Federation,
+    actor_url: &str,
+    from: &[&str],
+    to: &str,
+) -> Result<follower::Model> {
+    let f = follower::Entity::find()
+        .filter(follower::Column::ActorUrl.eq(actor_url))
+        .one(fed.write())
+        .await?
+        .ok_or(Error::NotFound)?;
+    if !from.contains(&f.state.as_str()) {
+        return Err(Error::Invalid(format!("deze volger is {}", f.state)));
+    }
+    let mut a: follower::ActiveModel = f.into();
+    a.state = Set(to.to_owned());
+    a.updated_at = Set(Utc::now());
+    Ok(a.update(fed.write()).await?)
+}
+
+/// An admin approves a pending follower: Accept.
+pub async fn approve(fed: &Federation, actor_url: &str) -> Result<()> {
+    let local = actor::load(fed).await?;
+    let f = set_follower_state(fed, actor_url, &[PENDING, REJECTED], ACCEPTED).await?;
+    answer(fed, &local, "Accept", &f).await
+}
+
+/// An admin rejects a pending follower: Reject.
+pub async fn reject(fed: &Federation, actor_url: &str) -> Result<()> {
+    let local = actor::load(fed).await?;
+    let f = set_follower_state(fed, actor_url, &[PENDING], REJECTED).await?;
+    answer(fed, &local, "Reject", &f).await
+}
+
+/// An admin removes an approved follower: Reject, and no more deliveries.
+pub async fn remove(fed: &Federation, actor_url: &str) -> Result<()> {
+    let local = actor::load(fed).await?;
+    let f = set_follower_state(fed, actor_url, &[ACCEPTED], REMOVED).await?;
+    answer(fed, &local, "Reject", &f).await
+}
+
+/// This node follows `target` (`name@host`, actor URL or home URL).
+pub async fn follow(fed: &Federation, target: &str) -> Result<FollowLine> {
+    let local = actor::load(fed).await?;
+    let remote = remote::resolve(fed, target).await?;
+    if remote.actor_url == local.id() {
+        return Err(Error::Invalid("een node kan zichzelf niet volgen".into()));
+    }
+    if crate::blocks::is_blocked_url(fed, &remote.actor_url).await? {
+        return Err(Error::Forbidden);
+    }
+    let now = Utc::now();
+    let existing = following::Entity::find()
+        .filter(following::Column::ActorUrl.eq(&remote.actor_url))
+        .one(fed.write())
+        .await?;
+    if let Some(f) = &existing
+        && (f.state == ACCEPTED || f.state == PENDING)
+    {
+        return line(fed, f.state.clone(), f.actor_url.clone(), f.updated_at).await;
+    }
+    let follow_id = outbox::new_activity_id(local.base());
+    let row = match existing {
+        Some(f) => {
+            let mut a: following::ActiveModel = f.into();
+            a.state = Set(PENDING.into());
+            a.follow_activity_id = Set(follow_id.clone());
+            a.updated_at = Set(now);
+            a.update(fed.write()).await?
+        }
+        None => {
+            following::ActiveModel {
+                actor_url: Set(remote.actor_url.clone()),
+                state: Set(PENDING.into()),
+                follow_activity_id: Set(follow_id.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(fed.write())
+            .await?
+        }
+    };
+    let activity = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": follow_id,
+        "type": "Follow",
+        "actor": local.id(),
+        "object": remote.actor_url,
+        "to": [remote.actor_url],
+    });
+    outbox::enqueue(fed, &activity, std::slice::from_ref(&remote.inbox)).await?;
+    line(fed, row.state, row.actor_url, row.updated_at).await
+}
+
+/// Stops following: Undo(Follow).
+pub async fn unfollow(fed: &Federation, actor_url: &str) -> Result<()> {
+    let local = actor::load(fed).await?;
+    let f = following::Entity::find()
+        .filter(following::Column::ActorUrl.eq(actor_url))
+        .one(fed.write())
+        .await?
+        .ok_or(Error::NotFound)?;
+    let remote = remote::get(fed, actor_url, false).await?;
+    let activity = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": outbox::new_activity_id(local.base()),
+        "type": "Undo",
+        "actor": local.id(),
+        "object": { "id": f.follow_activity_id, "type": "Follow", "actor": local.id(), "object": actor_url },
+        "to": [actor_url],
+    });
+    following::Entity::delete_by_id(f.id)
+        .exec(fed.write())
+        .await?;
+    outbox::enqueue(fed, &activity, &[remote.inbox]).await?;
+    Ok(())
+}
+
+/// Accept or Reject of one of our follows, from the followed actor.
+pub async fn received_answer(
+    fed: &Federation,
+    actor_url: &str,
+    follow_id: Option<&str>,
+    accepted: bool,
+) -> Result<()> {
+    let f = following::Entity::find()
+        .filter(following::Column::ActorUrl.eq(actor_url))
+        .one(fed.write())
+        .await?
+        .ok_or_else(|| Error::BadActivity("no follow of ours to answer".into()))?;
+    // When the answer names our Follow, it must be the current one.
+    if let Some(id) = follow_id
+        && id != f.follow_activity_id
+        && accepted
+    {
+        return Err(Error::BadActivity("answer to another follow".into()));
+    }
+    let mut a: following::ActiveModel = f.into();
+    a.state = Set(if accepted { ACCEPTED } else { REJECTED }.to_owned());
+    a.updated_at = Set(Utc::now());
+    a.update(fed.write()).await?;
+    Ok(())
+}
+
+/// A remote actor was deleted: it neither follows nor is followed any more.
+pub async fn actor_gone(fed: &Federation, actor_url: &str) -> Result<()> {
+    follower::Entity::delete_many()
+        .filter(follower::Column::ActorUrl.eq(actor_url))
+        .exec(fed.write())
+        .await?;
+    following::Entity::delete_many()
+        .filter(following::Column::ActorUrl.eq(actor_url))
+        .exec(fed.write())
+        .await?;
+    remote_actor::Entity::delete_many()
+        .filter(remote_actor::Column::ActorUrl.eq(actor_url))
+        .exec(fed.write())
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,220 @@
+//! The inbox: verify, deduplicate, apply.
+//!
+//! In order: the signature's headers, date and digest (against the body that
+//! arrived); the activity's shape; blocked domains; the signing key must
+//! belong to the activity's actor; the actor, the activity id and any
+//! embedded object must share one origin; then the signature itself. The
+//! activity id is stored with a unique key before anything is applied, so a
+//! replay is acknowledged and ignored.
+
+use std::time::SystemTime;
+
+use axum::http::{HeaderMap, Method};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, Set};
+use serde_json::Value;
+use url::Url;
+
+use crate::entity::received_activity;
+use crate::signature::{self, SignatureError};
+use crate::{Error, Federation, Result, actor, blocks, follows, remote};
+
+/// What became of an activity that passed every check.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    /// Seen before (same id): acknowledged, not applied again.
+    Duplicate,
+    /// Valid, but nothing we act on.
+    Ignored,
+}
+
+fn id_of(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Object(_) => v.get("id").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+fn host_of(url: &str) -> Option<String> {
+    Url::parse(url).ok().and_then(|u| {
+        u.host_str().map(|h| match u.port() {
+            Some(p) => format!("{h}:{p}"),
+            None => h.to_owned(),
+        })
+    })
+}
+
+/// Handles one POST to the inbox.
+pub async fn receive(
+    fed: &Federation,
+    method: &Method,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Outcome> {
+    let (sig, signing_string) = signature::check_request(
+        method,
+        path_and_query,
+        headers,
+        Some(body),
+        SystemTime::now(),
+    )?;
+
+    let activity: Value =
+        serde_json::from_slice(body).map_err(|_| Error::BadActivity("body is not JSON".into()))?;
+    let id = activity
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::BadActivity("no id".into()))?;
+    let kind = activity
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::BadActivity("no type".into()))?;
+    let actor_url = activity
+        .get("actor")
+        .and_then(id_of)
+        .ok_or_else(|| Error::BadActivity("no actor".into()))?;
+
+    if blocks::is_blocked_url(fed, actor_url).await?
+        || blocks::is_blocked_url(fed, &sig.key_id).await?
+    {
+        return Err(Error::Forbidden);
+    }
+
+    // The key must be the actor's own.
+    let owner = sig.key_owner_guess();
+    if owner != actor_url {
+        return Err(Error::BadActivity(
+            "the signing key is not the actor's".into(),
+        ));
+    }
+    let actor_host =
+        host_of(actor_url).ok_or_else(|| Error::BadActivity("actor is not a URL".into()))?;
+    if host_of(id).as_deref() != Some(actor_host.as_str()) {
+        return Err(Error::BadActivity(
+            "activity id and actor are on different hosts".into(),
+        ));
+    }
+    let local = actor::load(fed).await?;
+    if let Some(object) = activity.get("object").filter(|o| o.is_object())
+        && let Some(object_id) = object.get("id").and_then(Value::as_str)
+        && !local.is_local(object_id)
+        && host_of(object_id).as_deref() != Some(actor_host.as_str())
+    {
+        return Err(Error::BadActivity(
+            "embedded object is from another host".into(),
+        ));
+    }
+
+    // Verify with the cached key; on failure fetch the actor again once, in
+    // case its key changed.
+    let mut remote_actor = remote::get(fed, actor_url, false).await?;
+    let mut key = fed.inner.keys.get(&remote_actor.public_key_pem)?;
+    if signature::verify(&sig, &signing_string, &key).is_err() {
+        remote_actor = remote::get(fed, actor_url, true).await?;
+        key = fed.inner.keys.get(&remote_actor.public_key_pem)?;
+        signature::verify(&sig, &signing_string, &key)
+            .map_err(|_| Error::Signature(SignatureError::Invalid))?;
+    }
+
+    // Once per id, whatever happens next.
+    let first = received_activity::ActiveModel {
+        activity_id: Set(id.to_owned()),
+        kind: Set(kind.to_owned()),
+        actor_url: Set(actor_url.to_owned()),
+        received_at: Set(Utc::now()),
+    }
+    .insert(fed.write())
+    .await;
+    match first {
+        Ok(_) => {}
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            tracing::info!(kind, "duplicate activity ignored");
+            return Ok(Outcome::Duplicate);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    apply(fed, &local, kind, actor_url, &activity).await
+}
+
+async fn apply(
+    fed: &Federation,
+    local: &actor::LocalActor,
+    kind: &str,
+    actor_url: &str,
+    activity: &Value,
+) -> Result<Outcome> {
+    let object = activity.get("object").unwrap_or(&Value::Null);
+    let object_id = id_of(object);
+    let object_type = object.get("type").and_then(Value::as_str);
+    tracing::info!(kind, "activity received");
+    match kind {
+        "Follow" => {
+            if object_id != Some(local.id().as_str()) {
+                return Ok(Outcome::Ignored);
+            }
+            let id = activity
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            follows::received_follow(fed, actor_url, id).await?;
+            Ok(Outcome::Applied)
+        }
+        "Accept" | "Reject" => {
+            // The object is our Follow, by id or embedded.
+            let follow_id = object_id.filter(|o| local.is_local(o));
+            if object_type.is_some_and(|t| t != "Follow") {
+                return Ok(Outcome::Ignored);
+            }
+            follows::received_answer(fed, actor_url, follow_id, kind == "Accept").await?;
+            Ok(Outcome::Applied)
+        }
+        "Undo" => {
+            if object_type == Some("Follow")
+                || object.get("object").and_then(id_of) == Some(local.id().as_str())
+            {
+                follows::received_unfollow(fed, actor_url)
+                    .await
+                    .or_else(|e| match e {
+                        Error::NotFound | Error::Invalid(_) => Ok(()),
+                        e => Err(e),
+                    })?;
+                return Ok(Outcome::Applied);
+            }
+            Ok(Outcome::Ignored)
+        }
+        "Delete" => {
+            if object_id == Some(actor_url) {
+                follows::actor_gone(fed, actor_url).await?;
+                return Ok(Outcome::Applied);
+            }
+            Ok(Outcome::Ignored)
+        }
+        "Update" => {
+            if object_id == Some(actor_url) {
+                remote::get(fed, actor_url, true).await?;
+                return Ok(Outcome::Applied);
+            }
+            Ok(Outcome::Ignored)
+        }
+        _ => Ok(Outcome::Ignored),
+    }
+}
+
+/// Whether an activity id was received (for tests and diagnostics).
+pub async fn was_received(fed: &Federation, activity_id: &str) -> Result<bool> {
+    use sea_orm::EntityTrait;
+    Ok(
+        received_activity::Entity::find_by_id(activity_id.to_owned())
+            .one(fed.read())
+            .await?
+            .is_some(),
+    )
+}

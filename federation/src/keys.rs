@@ -1,0 +1,134 @@
+//! RSA keys in the forms the wire uses (PEM), and the fast paths for
+//! signing and verifying.
+//!
+//! Keys are made with activitypub_federation (RSA-2048, PKCS#8 PEM, what
+//! every fediverse server reads). Signing and verifying use `ring`, which is
+//! in the tree already through rustls and is several times faster than the
+//! pure-Rust `rsa` crate for both; the signatures are the same bytes
+//! (RSASSA-PKCS1-v1_5 with SHA-256 is deterministic). Parsed keys are cached.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use ring::rand::SystemRandom;
+use ring::signature::{
+    RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, RsaPublicKeyComponents,
+};
+use rsa::RsaPublicKey;
+use rsa::pkcs1::DecodeRsaPublicKey;
+use rsa::pkcs8::DecodePublicKey;
+use rsa::traits::PublicKeyParts;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("key is not valid PEM")]
+    Pem,
+    #[error("key is not an RSA key of 2048 to 8192 bits")]
+    Rejected,
+    #[error("signing failed")]
+    Sign,
+    #[error("key generation failed: {0}")]
+    Generate(String),
+}
+
+/// A new RSA-2048 key pair as (public PEM, private PKCS#8 PEM).
+pub fn generate() -> Result<(String, String), KeyError> {
+    let kp = activitypub_federation::http_signatures::generate_actor_keypair()
+        .map_err(|e| KeyError::Generate(e.to_string()))?;
+    Ok((kp.public_key, kp.private_key))
+}
+
+/// The DER bytes inside a PEM block.
+pub fn pem_to_der(pem: &str) -> Result<Vec<u8>, KeyError> {
+    let body: String = pem
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("-----") && !l.is_empty())
+        .collect();
+    STANDARD.decode(body).map_err(|_| KeyError::Pem)
+}
+
+/// A private key ready to sign.
+pub struct SigningKey {
+    pair: RsaKeyPair,
+    rng: SystemRandom,
+}
+
+impl SigningKey {
+    pub fn from_pkcs8_pem(pem: &str) -> Result<Self, KeyError> {
+        let der = pem_to_der(pem)?;
+        let pair = RsaKeyPair::from_pkcs8(&der).map_err(|_| KeyError::Rejected)?;
+        Ok(Self {
+            pair,
+            rng: SystemRandom::new(),
+        })
+    }
+
+    /// RSASSA-PKCS1-v1_5 with SHA-256 over `message`, base64.
+    pub fn sign(&self, message: &[u8]) -> Result<String, KeyError> {
+        let mut sig = vec![0u8; self.pair.public().modulus_len()];
+        self.pair
+            .sign(&RSA_PKCS1_SHA256, &self.rng, message, &mut sig)
+            .map_err(|_| KeyError::Sign)?;
+        Ok(STANDARD.encode(sig))
+    }
+}
+
+/// A public key ready to verify.
+#[derive(Clone)]
+pub struct VerifyingKey {
+    n: Vec<u8>,
+    e: Vec<u8>,
+}
+
+impl VerifyingKey {
+    /// Reads `BEGIN PUBLIC KEY` (SPKI) or `BEGIN RSA PUBLIC KEY` (PKCS#1).
+    pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        let key = RsaPublicKey::from_public_key_pem(pem.trim())
+            .or_else(|_| RsaPublicKey::from_pkcs1_pem(pem.trim()))
+            .map_err(|_| KeyError::Pem)?;
+        Ok(Self {
+            n: key.n().to_bytes_be(),
+            e: key.e().to_bytes_be(),
+        })
+    }
+
+    pub fn verify(&self, message: &[u8], signature_b64: &str) -> bool {
+        let Ok(sig) = STANDARD.decode(signature_b64.trim()) else {
+            return false;
+        };
+        RsaPublicKeyComponents {
+            n: &self.n,
+            e: &self.e,
+        }
+        .verify(&RSA_PKCS1_2048_8192_SHA256, message, &sig)
+        .is_ok()
+    }
+}
+
+/// Parsed public keys by PEM text; parsing is the slow part of verifying.
+#[derive(Clone, Default)]
+pub struct KeyCache {
+    inner: Arc<Mutex<HashMap<String, VerifyingKey>>>,
+}
+
+impl KeyCache {
+    pub fn get(&self, pem: &str) -> Result<VerifyingKey, KeyError> {
+        if let Ok(map) = self.inner.lock()
+            && let Some(k) = map.get(pem)
+        {
+            return Ok(k.clone());
+        }
+        let key = VerifyingKey::from_pem(pem)?;
+        if let Ok(mut map) = self.inner.lock() {
+            // Bounded: a node talks to a limited set of servers.
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            map.insert(pem.to_owned(), key.clone());
+        }
+        Ok(key)
+    }
+}

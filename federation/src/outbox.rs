@@ -1,0 +1,398 @@
+//! The persistent outbox.
+//!
+//! An outgoing activity is stored with one delivery row per inbox, in one
+//! transaction, before anything is sent. A worker sends due deliveries,
+//! signed, a few at a time. Failures are retried with exponential backoff
+//! for a week; a permanent refusal (400, 401, 403, 404, 405, 410, 422) is
+//! recorded as failed and shown, not counted as delivered. An inbox that has
+//! failed for a day is unreachable and is only probed now and then until it
+//! answers. Rows, not memory: a restart or crash loses nothing, and a
+//! delivered row is never sent again.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use crate::entity::{delivery, inbox_health, outbox_activity};
+use crate::{Federation, Result};
+
+pub const PENDING: &str = "pending";
+pub const SENDING: &str = "sending";
+pub const DELIVERED: &str = "delivered";
+pub const FAILED: &str = "failed";
+
+/// A new activity id under our base URL.
+pub fn new_activity_id(base: &str) -> String {
+    use rand::Rng;
+    let n: u128 = rand::thread_rng().r#gen();
+    format!("{}/activities/{n:032x}", base.trim_end_matches('/'))
+}
+
+/// Stores `activity` and a delivery per inbox (duplicates removed). Nothing
+/// is sent here; the worker is woken.
+pub async fn enqueue(fed: &Federation, activity: &Value, inboxes: &[String]) -> Result<i32> {
+    let id = activity
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let kind = activity
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("Activity")
+        .to_owned();
+    let mut unique: Vec<&String> = inboxes.iter().collect();
+    unique.sort();
+    unique.dedup();
+    let now = Utc::now();
+    let txn = fed.write().begin().await?;
+    let row = outbox_activity::ActiveModel {
+        activity_id: Set(id),
+        kind: Set(kind),
+        json: Set(serde_json::to_string(activity)?),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    for inbox in unique {
+        delivery::ActiveModel {
+            outbox_id: Set(row.id),
+            inbox: Set(inbox.clone()),
+            state: Set(PENDING.into()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            last_status: Set(None),
+            last_error: Set(None),
+            created_at: Set(now),
+            delivered_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    fed.wake();
+    Ok(row.id)
+}
+
+/// Runs forever: sends due deliveries, sleeps until woken or the next is due.
+pub async fn run_worker(fed: Federation) {
+    // Rows left "sending" by a crash were not confirmed: send them again
+    // (receivers ignore a repeated activity id).
+    let _ = delivery::Entity::update_many()
+        .col_expr(delivery::Column::State, Expr::value(PENDING))
+        .filter(delivery::Column::State.eq(SENDING))
+        .exec(fed.write())
+        .await;
+    let slots = Arc::new(Semaphore::new(fed.settings().concurrency.max(1)));
+    loop {
+        match send_due(&fed, &slots).await {
+            Ok(0) => {
+                // Nothing due: wait for new work, or poll again shortly (a
+                // retry may come due; another process may have queued work).
+                let _ =
+                    tokio::time::timeout(StdDuration::from_millis(500), fed.inner.wake.notified())
+                        .await;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox worker");
+                tokio::time::sleep(StdDuration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Sends one batch of due deliveries; returns how many were started.
+async fn send_due(fed: &Federation, slots: &Arc<Semaphore>) -> Result<usize> {
+    let now = Utc::now();
+    let due = delivery::Entity::find()
+        .filter(delivery::Column::State.eq(PENDING))
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .order_by_asc(delivery::Column::NextAttemptAt)
+        .limit(256)
+        .all(fed.read())
+        .await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let signer = fed.signer().await?;
+    let mut handles = Vec::with_capacity(due.len());
+    let mut bodies: std::collections::HashMap<i32, Arc<Vec<u8>>> = std::collections::HashMap::new();
+    for d in due {
+        // Claim the row; if another worker took it, skip.
+        let claimed = delivery::Entity::update_many()
+            .col_expr(delivery::Column::State, Expr::value(SENDING))
+            .filter(delivery::Column::Id.eq(d.id))
+            .filter(delivery::Column::State.eq(PENDING))
+            .exec(fed.write())
+            .await?
+            .rows_affected;
+        if claimed != 1 {
+            continue;
+        }
+        let body = match bodies.get(&d.outbox_id) {
+            Some(b) => b.clone(),
+            None => {
+                let Some(a) = outbox_activity::Entity::find_by_id(d.outbox_id)
+                    .one(fed.read())
+                    .await?
+                else {
+                    continue;
+                };
+                let b = Arc::new(a.json.into_bytes());
+                bodies.insert(d.outbox_id, b.clone());
+                b
+            }
+        };
+        let permit = slots.clone().acquire_owned().await;
+        let fed = fed.clone();
+        let signer = signer.clone();
+        handles.push(tokio::spawn(async move {
+            let _permit = permit;
+            let outcome = match Url::parse(&d.inbox) {
+                Ok(inbox) => {
+                    fed.http()
+                        .post(&inbox, body.as_ref().clone(), &signer)
+                        .await
+                }
+                Err(_) => Err(crate::client::FetchError::Url(d.inbox.clone())),
+            };
+            if let Err(e) = record(&fed, &d, outcome).await {
+                tracing::warn!(error = %e, "recording a delivery failed");
+            }
+        }));
+    }
+    let started = handles.len();
+    for h in handles {
+        let _ = h.await;
+    }
+    Ok(started)
+}
+
+/// Statuses after which trying again cannot help.
+fn permanent(status: u16) -> bool {
+    matches!(status, 400 | 401 | 403 | 404 | 405 | 410 | 422)
+}
+
+async fn record(
+    fed: &Federation,
+    d: &delivery::Model,
+    outcome: std::result::Result<reqwest::StatusCode, crate::client::FetchError>,
+) -> Result<()> {
+    let now = Utc::now();
+    let attempts = d.attempts + 1;
+    let mut row: delivery::ActiveModel = d.clone().into();
+    row.attempts = Set(attempts);
+    match outcome {
+        Ok(status) if status.is_success() => {
+            row.state = Set(DELIVERED.into());
+            row.last_status = Set(Some(i32::from(status.as_u16())));
+            row.last_error = Set(None);
+            row.delivered_at = Set(Some(now));
+            row.update(fed.write()).await?;
+            mark_health(fed, &d.inbox, true).await?;
+            tracing::debug!(delivery = d.id, "delivered");
+        }
+        Ok(status) if permanent(status.as_u16()) => {
+            row.state = Set(FAILED.into());
+            row.last_status = Set(Some(i32::from(status.as_u16())));
+            row.last_error = Set(Some(format!("refused with {}", status.as_u16())));
+            row.update(fed.write()).await?;
+            // The server answered: it is reachable, it just said no.
+            mark_health(fed, &d.inbox, true).await?;
+        }
+        other => {
+            let (status, error) = match other {
+                Ok(s) => (
+                    Some(i32::from(s.as_u16())),
+                    format!("answered {}", s.as_u16()),
+                ),
+                Err(e) => (None, e.to_string()),
+            };
+            let failing_since = mark_health(fed, &d.inbox, false).await?;
+            let settings = fed.settings();
+            let expired = now - d.created_at
+                > Duration::from_std(settings.give_up_after).unwrap_or(Duration::days(7));
+            row.last_status = Set(status);
+            row.last_error = Set(Some(error));
+            if expired {
+                row.state = Set(FAILED.into());
+            } else {
+                let unreachable = failing_since.is_some_and(|since| {
+                    now - since
+                        > Duration::from_std(settings.unreachable_after)
+                            .unwrap_or(Duration::days(1))
+                });
+                let delay = if unreachable {
+                    settings.probe_every
+                } else {
+                    backoff(settings.retry_base, settings.retry_max, attempts)
+                };
+                row.state = Set(PENDING.into());
+                row.next_attempt_at =
+                    Set(now + Duration::from_std(delay).unwrap_or(Duration::hours(1)));
+            }
+            row.update(fed.write()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// base × 2^(attempts−1), at most `max`.
+pub fn backoff(base: StdDuration, max: StdDuration, attempts: i32) -> StdDuration {
+    let exp = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(20);
+    base.saturating_mul(1u32 << exp).min(max)
+}
+
+/// Records success or failure of an inbox; returns since when it fails.
+async fn mark_health(fed: &Federation, inbox: &str, ok: bool) -> Result<Option<DateTime<Utc>>> {
+    let now = Utc::now();
+    let current = inbox_health::Entity::find_by_id(inbox.to_owned())
+        .one(fed.write())
+        .await?;
+    let failing_since = if ok {
+        None
+    } else {
+        Some(
+            current
+                .as_ref()
+                .and_then(|c| c.failing_since)
+                .unwrap_or(now),
+        )
+    };
+    let row = inbox_health::ActiveModel {
+        inbox: Set(inbox.to_owned()),
+        failing_since: Set(failing_since),
+        last_success_at: Set(if ok {
+            Some(now)
+        } else {
+            current.as_ref().and_then(|c| c.last_success_at)
+        }),
+    };
+    if current.is_some() {
+        row.update(fed.write()).await?;
+    } else {
+        row.insert(fed.write()).await?;
+    }
+    Ok(failing_since)
+}
+
+/// A delivery as operators see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryLine {
+    pub id: i32,
+    pub state: String,
+    pub inbox: String,
+    pub activity_id: String,
+    pub kind: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// The inbox has failed for longer than a day.
+    pub unreachable: bool,
+}
+
+/// Deliveries, newest first; `state` filters.
+pub async fn list(
+    fed: &Federation,
+    state: Option<&str>,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<DeliveryLine>, u64)> {
+    let mut q = delivery::Entity::find().order_by_desc(delivery::Column::Id);
+    if let Some(s) = state {
+        q = q.filter(delivery::Column::State.eq(s));
+    }
+    let pages = q.paginate(fed.read(), per_page.clamp(1, 500));
+    let total = pages.num_items().await?;
+    let rows = pages.fetch_page(page.saturating_sub(1)).await?;
+    let now = Utc::now();
+    let unreachable_after =
+        Duration::from_std(fed.settings().unreachable_after).unwrap_or(Duration::days(1));
+    let mut out = Vec::with_capacity(rows.len());
+    for d in rows {
+        let a = outbox_activity::Entity::find_by_id(d.outbox_id)
+            .one(fed.read())
+            .await?;
+        let health = inbox_health::Entity::find_by_id(d.inbox.clone())
+            .one(fed.read())
+            .await?;
+        out.push(DeliveryLine {
+            id: d.id,
+            state: d.state,
+            activity_id: a
+                .as_ref()
+                .map(|a| a.activity_id.clone())
+                .unwrap_or_default(),
+            kind: a.map(|a| a.kind).unwrap_or_default(),
+            unreachable: health
+                .and_then(|h| h.failing_since)
+                .is_some_and(|since| now - since > unreachable_after),
+            inbox: d.inbox,
+            attempts: d.attempts,
+            next_attempt_at: d.next_attempt_at,
+            last_status: d.last_status,
+            last_error: d.last_error,
+            delivered_at: d.delivered_at,
+        })
+    }
+    Ok((out, total))
+}
+
+/// Makes failed and waiting deliveries due now (all, or one by id).
+pub async fn retry(fed: &Federation, id: Option<i32>) -> Result<u64> {
+    let mut q = delivery::Entity::update_many()
+        .col_expr(delivery::Column::State, Expr::value(PENDING))
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(Utc::now()))
+        .filter(delivery::Column::State.is_in([PENDING, FAILED]));
+    if let Some(id) = id {
+        q = q.filter(delivery::Column::Id.eq(id));
+    }
+    let n = q.exec(fed.write()).await?.rows_affected;
+    fed.wake();
+    Ok(n)
+}
+
+/// Counts by state, for the admin overview.
+pub async fn counts(fed: &Federation) -> Result<Vec<(String, i64)>> {
+    Ok(delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::State)
+        .column_as(delivery::Column::Id.count(), "n")
+        .group_by(delivery::Column::State)
+        .into_tuple::<(String, i64)>()
+        .all(fed.read())
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_maximum() {
+        let b = StdDuration::from_secs(60);
+        let m = StdDuration::from_secs(6 * 3600);
+        assert_eq!(backoff(b, m, 1), StdDuration::from_secs(60));
+        assert_eq!(backoff(b, m, 2), StdDuration::from_secs(120));
+        assert_eq!(backoff(b, m, 5), StdDuration::from_secs(960));
+        assert_eq!(backoff(b, m, 40), m);
+        assert!(permanent(410) && permanent(400) && !permanent(429) && !permanent(503));
+    }
+}

@@ -1,0 +1,194 @@
+//! Remote actors: fetched, checked, cached; and resolving what an operator
+//! types (`name@host`, an actor URL, or a node's home address) to an actor.
+
+use chrono::{Duration, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::Value;
+use url::Url;
+
+use crate::entity::remote_actor;
+use crate::{Error, Federation, Result};
+
+/// How long a fetched actor is trusted before it is fetched again.
+const FRESH_FOR: i64 = 24;
+
+fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// Checks an actor document and turns it into a row. The key must belong
+/// to the actor and every URL in it must be on the actor's own host.
+pub fn parse_actor(doc: &Value) -> Result<remote_actor::Model> {
+    let bad = |m: &str| Error::BadActivity(format!("actor document: {m}"));
+    let id = str_field(doc, "id").ok_or_else(|| bad("no id"))?;
+    let id_url = Url::parse(id).map_err(|_| bad("id is not a URL"))?;
+    let inbox = str_field(doc, "inbox").ok_or_else(|| bad("no inbox"))?;
+    let key = doc.get("publicKey").ok_or_else(|| bad("no publicKey"))?;
+    // Some servers publish a list of keys; the first is the main one.
+    let key = if let Some(list) = key.as_array() {
+        list.first().ok_or_else(|| bad("no publicKey"))?
+    } else {
+        key
+    };
+    let owner = str_field(key, "owner").unwrap_or(id);
+    if owner != id {
+        return Err(bad("the key belongs to another actor"));
+    }
+    let pem = str_field(key, "publicKeyPem").ok_or_else(|| bad("no publicKeyPem"))?;
+    let shared = doc
+        .get("endpoints")
+        .and_then(|e| str_field(e, "sharedInbox"))
+        .map(str::to_owned);
+    for url in std::iter::once(inbox).chain(shared.as_deref()) {
+        let u = Url::parse(url).map_err(|_| bad("inbox is not a URL"))?;
+        if u.host_str() != id_url.host_str() {
+            return Err(bad("inbox on another host"));
+        }
+    }
+    let kind = doc
+        .get("nodeKind")
+        .or_else(|| doc.get("noaber:nodeKind"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Ok(remote_actor::Model {
+        id: 0,
+        actor_url: id.to_owned(),
+        inbox: inbox.to_owned(),
+        shared_inbox: shared,
+        name: str_field(doc, "name").map(|n| n.chars().take(200).collect()),
+        username: str_field(doc, "preferredUsername").map(|n| n.chars().take(100).collect()),
+        node_kind: kind,
+        actor_type: str_field(doc, "type").unwrap_or("Person").to_owned(),
+        public_key_pem: pem.to_owned(),
+        fetched_at: Utc::now(),
+    })
+}
+
+async fn store(fed: &Federation, mut m: remote_actor::Model) -> Result<remote_actor::Model> {
+    let existing = remote_actor::Entity::find()
+        .filter(remote_actor::Column::ActorUrl.eq(&m.actor_url))
+        .one(fed.write())
+        .await?;
+    let active = remote_actor::ActiveModel {
+        id: match &existing {
+            Some(e) => Set(e.id),
+            None => sea_orm::ActiveValue::NotSet,
+        },
+        actor_url: Set(m.actor_url.clone()),
+        inbox: Set(m.inbox.clone()),
+        shared_inbox: Set(m.shared_inbox.clone()),
+        name: Set(m.name.clone()),
+        username: Set(m.username.clone()),
+        node_kind: Set(m.node_kind.clone()),
+        actor_type: Set(m.actor_type.clone()),
+        public_key_pem: Set(m.public_key_pem.clone()),
+        fetched_at: Set(m.fetched_at),
+    };
+    let saved = if existing.is_some() {
+        active.update(fed.write()).await?
+    } else {
+        active.insert(fed.write()).await?
+    };
+    m.id = saved.id;
+    Ok(saved)
+}
+
+/// The cached actor, fetched (signed) when unknown or stale, or when
+/// `refresh` asks for it (a signature did not verify: the key may be new).
+pub async fn get(fed: &Federation, actor_url: &str, refresh: bool) -> Result<remote_actor::Model> {
+    let cached = remote_actor::Entity::find()
+        .filter(remote_actor::Column::ActorUrl.eq(actor_url))
+        .one(fed.read())
+        .await?;
+    if let Some(c) = &cached
+        && !refresh
+        && Utc::now() - c.fetched_at < Duration::hours(FRESH_FOR)
+    {
+        return Ok(c.clone());
+    }
+    let url = Url::parse(actor_url).map_err(|_| Error::BadActivity("actor is not a URL".into()))?;
+    let signer = fed.signer().await.ok();
+    match fed.http().fetch(&url, signer.as_ref()).await {
+        Ok((_, doc)) => store(fed, parse_actor(&doc)?).await,
+        // Keep using a cached copy when the server is briefly away.
+        Err(e) => match cached {
+            Some(c) if !refresh => Ok(c),
+            _ => Err(e.into()),
+        },
+    }
+}
+
+pub async fn cached(fed: &Federation, actor_url: &str) -> Result<Option<remote_actor::Model>> {
+    Ok(remote_actor::Entity::find()
+        .filter(remote_actor::Column::ActorUrl.eq(actor_url))
+        .one(fed.read())
+        .await?)
+}
+
+/// Resolves `name@host`, `@name@host`, an actor URL, or a home URL.
+pub async fn resolve(fed: &Federation, target: &str) -> Result<remote_actor::Model> {
+    let target = target.trim().trim_start_matches('@');
+    if !target.contains("://") && target.contains('@') {
+        let (_, host) = target
+            .split_once('@')
+            .ok_or_else(|| Error::Invalid(target.into()))?;
+        if host.is_empty() || host.contains('/') {
+            return Err(Error::Invalid(format!(
+                "'{target}' is geen adres zoals naam@domein"
+            )));
+        }
+        let mut last = None;
+        let schemes: &[&str] = if fed.settings().allow_http {
+            &["https", "http"]
+        } else {
+            &["https"]
+        };
+        for scheme in schemes {
+            let url = Url::parse(&format!(
+                "{scheme}://{host}/.well-known/webfinger?resource=acct:{}",
+                form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>()
+            ))
+            .map_err(|_| Error::Invalid(target.into()))?;
+            match fed.http().get_json(&url).await {
+                Ok(doc) => {
+                    let href = doc
+                        .get("links")
+                        .and_then(Value::as_array)
+                        .and_then(|links| {
+                            links.iter().find(|l| {
+                                str_field(l, "rel") == Some("self")
+                                    && str_field(l, "type").is_some_and(|t| {
+                                        t.contains("activity+json") || t.contains("ld+json")
+                                    })
+                            })
+                        })
+                        .and_then(|l| str_field(l, "href"))
+                        .ok_or_else(|| {
+                            Error::Invalid(format!("{target} heeft geen ActivityPub-adres"))
+                        })?;
+                    return get(fed, href, true).await;
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        return Err(last
+            .map(Error::from)
+            .unwrap_or_else(|| Error::Invalid(target.into())));
+    }
+    let url = Url::parse(target).map_err(|_| {
+        Error::Invalid(format!(
+            "'{target}' is geen adres zoals naam@domein of https://…"
+        ))
+    })?;
+    let signer = fed.signer().await.ok();
+    let (_, doc) = fed.http().fetch(&url, signer.as_ref()).await?;
+    store(fed, parse_actor(&doc)?).await
+}
+
+/// Where to deliver to an actor: its shared inbox when it has one.
+pub fn delivery_inbox(actor: &remote_actor::Model) -> String {
+    actor
+        .shared_inbox
+        .clone()
+        .unwrap_or_else(|| actor.inbox.clone())
+}

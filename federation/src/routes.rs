@@ -1,0 +1,229 @@
+//! The federation endpoints: WebFinger, NodeInfo, the actor, the inboxes,
+//! collections, and published objects. The node merges this router; its
+//! state only has to give a [`Federation`] (`FromRef`).
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRef, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{Error, Federation, actor, follows, inbox, objects};
+
+/// Largest activity accepted, read no further than this.
+pub const MAX_INBOX_BODY: usize = 256 * 1024;
+
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Federation: FromRef<S>,
+{
+    Router::new()
+        .route("/.well-known/webfinger", get(webfinger))
+        .route("/.well-known/nodeinfo", get(nodeinfo_links))
+        .route("/nodeinfo/2.1", get(nodeinfo))
+        .route("/actor", get(actor_document))
+        .route("/actor/outbox", get(outbox_collection))
+        .route("/actor/followers", get(followers_collection))
+        .route("/actor/following", get(following_collection))
+        .route("/inbox", post(inbox_post))
+        .route("/actor/inbox", post(inbox_post))
+        .route("/objects/{id}", get(object_get))
+}
+
+/// Whether a request asks for ActivityPub JSON rather than a page.
+pub fn wants_activity_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| {
+            a.contains("application/activity+json") || a.contains("application/ld+json")
+        })
+}
+
+/// Middleware: the home URL asked for ActivityPub redirects to the actor,
+/// so that a node can be followed by its plain address.
+pub async fn home_negotiation(request: Request, next: Next) -> Response {
+    if request.uri().path() == "/"
+        && request.method() == Method::GET
+        && wants_activity_json(request.headers())
+    {
+        return Redirect::to("/actor").into_response();
+    }
+    next.run(request).await
+}
+
+fn activity_json(value: Value) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/activity+json; charset=utf-8"),
+        )],
+        axum::Json(value),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct WebfingerQuery {
+    resource: Option<String>,
+}
+
+async fn webfinger(
+    State(fed): State<Federation>,
+    Query(q): Query<WebfingerQuery>,
+) -> Result<Response, Error> {
+    let local = actor::load(&fed).await?;
+    let resource = q.resource.unwrap_or_default();
+    let wanted = resource.strip_prefix("acct:").unwrap_or(&resource);
+    let (name, host) = wanted.split_once('@').unwrap_or((wanted, ""));
+    let ours = (name.eq_ignore_ascii_case(&local.row.username)
+        && host.eq_ignore_ascii_case(&local.host()))
+        || resource == local.id()
+        || resource == format!("{}/", local.base());
+    if !ours {
+        return Err(Error::NotFound);
+    }
+    let doc = json!({
+        "subject": format!("acct:{}@{}", local.row.username, local.host()),
+        "aliases": [local.id(), format!("{}/", local.base())],
+        "links": [
+            { "rel": "self", "type": "application/activity+json", "href": local.id() },
+            { "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": format!("{}/", local.base()) },
+        ],
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/jrd+json; charset=utf-8")],
+        axum::Json(doc),
+    )
+        .into_response())
+}
+
+async fn nodeinfo_links(State(fed): State<Federation>) -> Result<Response, Error> {
+    let local = actor::load(&fed).await?;
+    Ok(axum::Json(json!({
+        "links": [{
+            "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
+            "href": format!("{}/nodeinfo/2.1", local.base()),
+        }]
+    }))
+    .into_response())
+}
+
+async fn nodeinfo(State(fed): State<Federation>) -> Result<Response, Error> {
+    let doc = actor::nodeinfo(&fed).await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"",
+        )],
+        axum::Json(doc),
+    )
+        .into_response())
+}
+
+async fn actor_document(
+    State(fed): State<Federation>,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let local = actor::load(&fed).await?;
+    if !wants_activity_json(&headers) {
+        // People get the node's home page.
+        return Ok(Redirect::to("/").into_response());
+    }
+    Ok(activity_json(local.document()))
+}
+
+async fn outbox_collection(State(fed): State<Federation>) -> Result<Response, Error> {
+    let local = actor::load(&fed).await?;
+    let total = objects::public_count(&fed).await?;
+    Ok(activity_json(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/actor/outbox", local.base()),
+        "type": "OrderedCollection",
+        "totalItems": total,
+    })))
+}
+
+/// Counts only: who follows an initiative is its own business.
+async fn followers_collection(State(fed): State<Federation>) -> Result<Response, Error> {
+    let local = actor::load(&fed).await?;
+    let total = follows::followers(&fed, Some(follows::ACCEPTED))
+        .await?
+        .len();
+    Ok(activity_json(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": local.followers(),
+        "type": "OrderedCollection",
+        "totalItems": total,
+    })))
+}
+
+async fn following_collection(State(fed): State<Federation>) -> Result<Response, Error> {
+    let local = actor::load(&fed).await?;
+    let total = follows::following(&fed)
+        .await?
+        .iter()
+        .filter(|f| f.state == follows::ACCEPTED)
+        .count();
+    Ok(activity_json(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/actor/following", local.base()),
+        "type": "OrderedCollection",
+        "totalItems": total,
+    })))
+}
+
+async fn inbox_post(
+    State(fed): State<Federation>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    // Refuse oversized bodies before reading them.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_INBOX_BODY) {
+        return Error::TooLarge.into_response();
+    }
+    let bytes = match to_bytes(body, MAX_INBOX_BODY).await {
+        Ok(b) => b,
+        Err(_) => return Error::TooLarge.into_response(),
+    };
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/inbox");
+    match inbox::receive(&fed, &method, path, &headers, &bytes).await {
+        Ok(_) => StatusCode::ACCEPTED.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn object_get(
+    State(fed): State<Federation>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let local = actor::load(&fed).await?;
+    let full = format!("{}/objects/{id}", local.base());
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    match objects::serve(&fed, &full, &method, path, &headers).await {
+        Ok(v) => Ok(activity_json(v)),
+        Err(Error::Gone) => {
+            let (kind, deleted) = objects::deleted_info(&fed, &full)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let mut res = activity_json(objects::tombstone_document(&full, &kind, deleted));
+            *res.status_mut() = StatusCode::GONE;
+            Ok(res)
+        }
+        Err(e) => Err(e),
+    }
+}
