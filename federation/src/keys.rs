@@ -132,3 +132,40 @@ impl KeyCache {
         Ok(key)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::{Pkcs1v15Sign, RsaPrivateKey};
+    use sha2::{Digest, Sha256};
+
+    /// ring and the `rsa` crate that activitypub_federation signs with give
+    /// the same bytes, so either side verifies the other.
+    #[test]
+    fn ring_signatures_equal_the_rsa_crate_byte_for_byte() {
+        let (public, private) = generate().unwrap();
+        let message = b"(request-target): post /inbox\nhost: example.org\ndate: Tue, 28 Mar 2023 21:03:44 GMT";
+        let ours = SigningKey::from_pkcs8_pem(&private)
+            .unwrap()
+            .sign(message)
+            .unwrap();
+        let theirs = RsaPrivateKey::from_pkcs8_pem(&private)
+            .unwrap()
+            .sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message))
+            .unwrap();
+        assert_eq!(ours, STANDARD.encode(&theirs));
+        let key = VerifyingKey::from_pem(&public).unwrap();
+        assert!(key.verify(message, &ours));
+        assert!(!key.verify(b"another message", &ours));
+        // And the rsa crate verifies ring's signature.
+        let pubkey = RsaPublicKey::from_public_key_pem(&public).unwrap();
+        pubkey
+            .verify(
+                Pkcs1v15Sign::new::<Sha256>(),
+                &Sha256::digest(message),
+                &STANDARD.decode(&ours).unwrap(),
+            )
+            .unwrap();
+    }
+}

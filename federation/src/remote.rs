@@ -192,3 +192,79 @@ pub fn delivery_inbox(actor: &remote_actor::Model) -> String {
         .clone()
         .unwrap_or_else(|| actor.inbox.clone())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Actor documents as Mastodon, Mobilizon, Pleroma, Lemmy and others
+    /// really send them.
+    #[test]
+    fn actors_from_other_software_parse() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/fixtures/fediverse");
+        if !root.exists() {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "fixtures missing at {}",
+                root.display()
+            );
+            eprintln!("SKIPPED: no fixtures at {}", root.display());
+            return;
+        }
+        let mut parsed = 0;
+        for software in std::fs::read_dir(&root).unwrap() {
+            let objects = software.unwrap().path().join("objects");
+            let Ok(files) = std::fs::read_dir(&objects) else {
+                continue;
+            };
+            for f in files {
+                let path = f.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().to_string();
+                if !(name.starts_with("person")
+                    || name.starts_with("group")
+                    || name.starts_with("instance"))
+                {
+                    continue;
+                }
+                let doc: Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                if doc.get("publicKey").is_none() {
+                    continue;
+                }
+                // GNU social groups sign with another actor's key: we cannot
+                // tie such a key to the group, so it is refused on purpose.
+                let foreign_key = doc["publicKey"]["owner"] != doc["id"];
+                let result = parse_actor(&doc);
+                if foreign_key {
+                    let err = result.err().map(|e| e.to_string()).unwrap_or_default();
+                    assert!(err.contains("another actor"), "{}: {err}", path.display());
+                    continue;
+                }
+                let actor = result.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert_eq!(actor.actor_url, doc["id"].as_str().unwrap());
+                assert!(
+                    actor.public_key_pem.contains("PUBLIC KEY"),
+                    "{}",
+                    path.display()
+                );
+                parsed += 1;
+            }
+        }
+        assert!(parsed >= 8, "parsed {parsed} actor documents");
+    }
+
+    #[test]
+    fn a_key_of_another_actor_is_refused() {
+        let doc = serde_json::json!({
+            "id": "https://a.example/actor", "type": "Person", "inbox": "https://a.example/inbox",
+            "publicKey": {"id": "https://b.example/actor#main-key", "owner": "https://b.example/actor", "publicKeyPem": "x"}
+        });
+        assert!(parse_actor(&doc).is_err());
+        let doc = serde_json::json!({
+            "id": "https://a.example/actor", "type": "Person", "inbox": "https://evil.example/inbox",
+            "publicKey": {"id": "https://a.example/actor#main-key", "owner": "https://a.example/actor", "publicKeyPem": "x"}
+        });
+        assert!(parse_actor(&doc).is_err());
+    }
+}
