@@ -1,0 +1,488 @@
+//! Federation benchmark: signature cost, inbox throughput, fan-out to 1,000
+//! follower inboxes, and the node's memory, against a real `noaber` process.
+//!
+//! Run: `scripts/bench` (or build `target/release/noaber` first, then
+//! `cargo bench -p noaber-tests --bench federation`). Options:
+//! `BENCH_INBOX` (activities, default 5000), `BENCH_FOLLOWERS` (1000),
+//! `NOABER_BIN` (path of the binary).
+//!
+//! The bare cost of signing and verifying is measured in the same run, so
+//! every figure is also a ratio. The sinks that stand in for follower inboxes
+//! verify every signature they receive.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::routing::{get, post};
+use noaber_federation::entity::{follower, remote_actor};
+use noaber_federation::keys::{SigningKey, VerifyingKey};
+use noaber_federation::{objects, signature};
+use sea_orm::{ActiveModelTrait, Set};
+use serde_json::json;
+
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn free_port(ip: &str) -> u16 {
+    std::net::TcpListener::bind((ip, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn rss_kb(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+struct Node {
+    child: Child,
+    base: String,
+    data: noaber_tests::TempDir,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn binary() -> String {
+    std::env::var("NOABER_BIN").unwrap_or_else(|_| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        root.join("target/release/noaber").display().to_string()
+    })
+}
+
+fn noaber(data: &std::path::Path, args: &[&str], envs: &[(&str, &str)]) -> Command {
+    let mut c = Command::new(binary());
+    c.arg("--data-dir").arg(data).args(args);
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    c.env("NOABER_FEDERATION_ALLOW_HTTP", "true")
+        .env("NOABER_FEDERATION_ALLOW_PRIVATE", "127.0.0.0/8")
+        .env("NOABER_FEDERATION_CONCURRENCY", "64")
+        .env("NOABER_LOG_LEVEL", "warn");
+    c
+}
+
+async fn start_node() -> Node {
+    let data = noaber_tests::TempDir::new();
+    let port = free_port("127.0.0.2");
+    let base = format!("http://127.0.0.2:{port}");
+    let status = noaber(
+        &data.0,
+        &[
+            "setup",
+            "--name",
+            "Bench Node",
+            "--place",
+            "X",
+            "--base-url",
+            &base,
+            "--admin-user",
+            "beheer",
+        ],
+        &[("NOABER_ADMIN_PASSWORD", "een lang wachtwoord 42")],
+    )
+    .stdout(Stdio::null())
+    .status()
+    .expect("run noaber setup (build it first: cargo build --release -p noaber-node)");
+    assert!(status.success(), "setup failed");
+    let child = noaber(
+        &data.0,
+        &["serve", "--listen", &format!("127.0.0.2:{port}")],
+        &[],
+    )
+    .stdout(Stdio::null())
+    .spawn()
+    .expect("start noaber serve");
+    // Owned at once, so that the process is stopped on every path.
+    let node = Node { child, base, data };
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client
+            .get(format!("{}/readyz", node.base))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return node;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("node did not start");
+}
+
+/// A remote actor served by the bench: its document and key.
+#[derive(Clone)]
+struct Remote {
+    base: String,
+    doc: serde_json::Value,
+}
+
+async fn serve_remote(public_pem: String) -> Remote {
+    let listener = tokio::net::TcpListener::bind("127.0.0.5:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let doc = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": format!("{base}/actor"), "type": "Organization", "preferredUsername": "sender",
+        "inbox": format!("{base}/inbox"),
+        "publicKey": {"id": format!("{base}/actor#main-key"), "owner": format!("{base}/actor"), "publicKeyPem": public_pem},
+    });
+    let served = doc.clone();
+    let app = Router::new().route(
+        "/actor",
+        get(move || {
+            let d = served.clone();
+            async move {
+                (
+                    [("content-type", "application/activity+json")],
+                    d.to_string(),
+                )
+            }
+        }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Remote { base, doc }
+}
+
+#[derive(Clone)]
+struct Sink {
+    key: Arc<VerifyingKey>,
+    received: Arc<AtomicUsize>,
+    refused: Arc<AtomicUsize>,
+}
+
+async fn sink_inbox(
+    State(s): State<Sink>,
+    Path(i): Path<usize>,
+    method: Method,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    let path = format!("/inbox/{i}");
+    let ok = signature::check_request(&method, &path, &headers, Some(&body), SystemTime::now())
+        .and_then(|(sig, text)| signature::verify(&sig, &text, &s.key))
+        .is_ok();
+    if ok {
+        s.received.fetch_add(1, Ordering::SeqCst);
+        StatusCode::ACCEPTED
+    } else {
+        s.refused.fetch_add(1, Ordering::SeqCst);
+        StatusCode::UNAUTHORIZED
+    }
+}
+
+fn per_sec(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
+
+#[tokio::main]
+async fn main() {
+    let inbox_n = env_num("BENCH_INBOX", 5000);
+    let followers_n = env_num("BENCH_FOLLOWERS", 1000);
+
+    // Bare costs, single thread.
+    let (public, private) = noaber_federation::keys::generate().expect("key");
+    let sk = SigningKey::from_pkcs8_pem(&private).expect("sk");
+    let vk = VerifyingKey::from_pem(&public).expect("vk");
+    let msg = b"(request-target): post /inbox/123\nhost: 127.0.0.4:40000\ndate: Tue, 25 Nov 2026 10:00:00 GMT\ndigest: SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\ncontent-type: application/activity+json";
+    let t = Instant::now();
+    let mut sig = String::new();
+    for _ in 0..1000 {
+        sig = sk.sign(msg).expect("sign");
+    }
+    let ring_sign = t.elapsed() / 1000;
+    let t = Instant::now();
+    for _ in 0..5000 {
+        assert!(vk.verify(msg, &sig));
+    }
+    let ring_verify = t.elapsed() / 5000;
+    let (rsa_sign, rsa_verify) = {
+        use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+        use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
+        use sha2::{Digest, Sha256};
+        let k = RsaPrivateKey::from_pkcs8_pem(&private).expect("rsa key");
+        let p = RsaPublicKey::from_public_key_pem(&public).expect("rsa pub");
+        let t = Instant::now();
+        let mut s = Vec::new();
+        for _ in 0..50 {
+            s = k
+                .sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg))
+                .expect("sign");
+        }
+        let sign = t.elapsed() / 50;
+        let t = Instant::now();
+        for _ in 0..1000 {
+            p.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), &s)
+                .expect("verify");
+        }
+        (sign, t.elapsed() / 1000)
+    };
+
+    let node = start_node().await;
+    let pid = node.child.id();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle_rss = rss_kb(pid, "VmRSS:");
+
+    // Inbox: signed activities verified, deduplicated and stored per second.
+    let remote = serve_remote(public.clone()).await;
+    let actor = remote.doc["id"].as_str().expect("id").to_owned();
+    let node_actor = format!("{}/actor", node.base);
+    let inbox = url::Url::parse(&format!("{}/inbox", node.base)).expect("inbox");
+    let key_id = format!("{actor}#main-key");
+    let mut requests = Vec::with_capacity(inbox_n);
+    for i in 0..inbox_n {
+        let body = serde_json::to_vec(&json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/{i}", remote.base), "type": "Like", "actor": actor, "object": node_actor,
+        }))
+        .expect("json");
+        let headers = signature::sign(
+            &sk,
+            &key_id,
+            &Method::POST,
+            &inbox,
+            Some(&body),
+            "application/activity+json",
+            SystemTime::now(),
+        )
+        .expect("sign");
+        requests.push((headers, body));
+    }
+    // One request first, so the sender's actor is fetched and cached.
+    let client = reqwest::Client::new();
+    let warm = {
+        let (h, b) = requests.remove(0);
+        let mut r = client.post(inbox.as_str());
+        for (k, v) in h {
+            r = r.header(k, v);
+        }
+        r.body(b).send().await.expect("warm").status()
+    };
+    assert_eq!(warm, StatusCode::ACCEPTED, "warm-up activity accepted");
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let queue = Arc::new(std::sync::Mutex::new(requests));
+    let mut peak_rss = 0;
+    let t = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..32 {
+        let queue = queue.clone();
+        let accepted = accepted.clone();
+        let client = client.clone();
+        let url = inbox.clone();
+        workers.push(tokio::spawn(async move {
+            loop {
+                let next = queue.lock().ok().and_then(|mut q| q.pop());
+                let Some((h, b)) = next else { break };
+                let mut r = client.post(url.as_str());
+                for (k, v) in h {
+                    r = r.header(k, v);
+                }
+                if r.body(b)
+                    .send()
+                    .await
+                    .is_ok_and(|res| res.status() == StatusCode::ACCEPTED)
+                {
+                    accepted.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }));
+    }
+    for w in workers {
+        let _ = w.await;
+    }
+    let inbox_time = t.elapsed();
+    let inbox_done = accepted.load(Ordering::SeqCst);
+    peak_rss = peak_rss.max(rss_kb(pid, "VmRSS:"));
+
+    // Fan-out: 1,000 approved followers, each its own inbox on a sink.
+    let sink = Sink {
+        key: Arc::new(VerifyingKey::from_pem(&node_public_key(&node).await).expect("node key")),
+        received: Arc::new(AtomicUsize::new(0)),
+        refused: Arc::new(AtomicUsize::new(0)),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.4:0")
+        .await
+        .expect("sink bind");
+    let sink_base = format!("http://{}", listener.local_addr().expect("addr"));
+    let app = Router::new()
+        .route("/inbox/{i}", post(sink_inbox))
+        .with_state(sink.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let settings = {
+        let mut s = noaber_node::Settings::with_data_dir(node.data.0.clone());
+        s.federation.allow_http = true;
+        s
+    };
+    let db = noaber_node::db::Db::connect(&settings).await.expect("db");
+    let fed = noaber_node::fed::handle(&db, &settings);
+    let now = chrono::Utc::now();
+    for i in 0..followers_n {
+        let actor_url = format!("{sink_base}/actors/{i}");
+        remote_actor::ActiveModel {
+            actor_url: Set(actor_url.clone()),
+            inbox: Set(format!("{sink_base}/inbox/{i}")),
+            shared_inbox: Set(None),
+            name: Set(Some(format!("Follower {i}"))),
+            username: Set(None),
+            node_kind: Set(Some("initiative".into())),
+            actor_type: Set("Organization".into()),
+            public_key_pem: Set(public.clone()),
+            fetched_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db.write())
+        .await
+        .expect("remote actor");
+        follower::ActiveModel {
+            actor_url: Set(actor_url),
+            state: Set("accepted".into()),
+            follow_activity_id: Set(format!("{sink_base}/follows/{i}")),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db.write())
+        .await
+        .expect("follower");
+    }
+    let bare_sign_1000 = {
+        let t = Instant::now();
+        for i in 0..followers_n {
+            let u = url::Url::parse(&format!("{sink_base}/inbox/{i}")).expect("url");
+            let _ = signature::sign(
+                &sk,
+                &key_id,
+                &Method::POST,
+                &u,
+                Some(b"{}"),
+                "application/activity+json",
+                SystemTime::now(),
+            );
+        }
+        t.elapsed()
+    };
+    let t = Instant::now();
+    objects::publish(
+        &fed,
+        json!({"type": "Note", "content": "Voor alle volgers"}),
+        objects::Visibility::Followers,
+    )
+    .await
+    .expect("publish");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while sink.received.load(Ordering::SeqCst) < followers_n && Instant::now() < deadline {
+        peak_rss = peak_rss.max(rss_kb(pid, "VmRSS:"));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let fanout = t.elapsed();
+    let delivered = sink.received.load(Ordering::SeqCst);
+    let hwm = rss_kb(pid, "VmHWM:");
+
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_default();
+    println!(
+        "machine: {} cores, {cpu}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+    println!("node: release build, separate process, SQLite (WAL), 64 deliveries at once");
+    println!();
+    println!("| measure | result | bare cost in this run | ratio |");
+    println!("| --- | ---: | ---: | ---: |");
+    println!(
+        "| RSA-2048 sign, ring | {:.0} µs | | |",
+        ring_sign.as_secs_f64() * 1e6
+    );
+    println!(
+        "| RSA-2048 verify, ring | {:.0} µs | | |",
+        ring_verify.as_secs_f64() * 1e6
+    );
+    println!(
+        "| RSA-2048 sign, rsa crate (the library's path) | {:.0} µs | | {:.1}x ring |",
+        rsa_sign.as_secs_f64() * 1e6,
+        rsa_sign.as_secs_f64() / ring_sign.as_secs_f64()
+    );
+    println!(
+        "| RSA-2048 verify, rsa crate | {:.0} µs | | {:.1}x ring |",
+        rsa_verify.as_secs_f64() * 1e6,
+        rsa_verify.as_secs_f64() / ring_verify.as_secs_f64()
+    );
+    let bare_verify_rate = 1.0 / ring_verify.as_secs_f64();
+    let inbox_rate = per_sec(inbox_done, inbox_time);
+    println!(
+        "| inbox: {inbox_done} signed activities verified, deduplicated, stored | {inbox_rate:.0} /s | {bare_verify_rate:.0} verifications/s (1 core) | {:.2} of bare |",
+        inbox_rate / bare_verify_rate
+    );
+    println!(
+        "| fan-out: one activity to {delivered}/{followers_n} inboxes, verified by sinks | {:.2} s | {:.2} s to sign {followers_n} requests (1 core) | {:.2}x bare |",
+        fanout.as_secs_f64(),
+        bare_sign_1000.as_secs_f64(),
+        fanout.as_secs_f64() / bare_sign_1000.as_secs_f64()
+    );
+    println!(
+        "| memory: idle node (RSS) | {:.1} MB | | |",
+        idle_rss as f64 / 1024.0
+    );
+    println!(
+        "| memory: during inbox load and fan-out (peak RSS) | {:.1} MB | | |",
+        peak_rss.max(hwm) as f64 / 1024.0
+    );
+    if sink.refused.load(Ordering::SeqCst) > 0 {
+        println!(
+            "sinks refused {} deliveries (bad signature)",
+            sink.refused.load(Ordering::SeqCst)
+        );
+    }
+    db.close().await;
+    drop(node);
+}
+
+async fn node_public_key(node: &Node) -> String {
+    let doc: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/actor", node.base))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("actor")
+        .json()
+        .await
+        .expect("json");
+    doc["publicKey"]["publicKeyPem"]
+        .as_str()
+        .expect("pem")
+        .to_owned()
+}
