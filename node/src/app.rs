@@ -98,6 +98,8 @@ pub enum StartError {
     },
     #[error("het profiel van de node kan niet gelezen worden: {0}")]
     Profile(#[from] profile::Error),
+    #[error("het certificaat of de sleutel voor HTTPS kan niet gelezen worden: {0}")]
+    Tls(std::io::Error),
 }
 
 /// Builds the complete router for a state.
@@ -150,6 +152,7 @@ impl ShutdownHandle {
 
 pub struct Application {
     listener: TcpListener,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
     router: Router,
     state: AppState,
     shutdown_tx: watch::Sender<bool>,
@@ -169,6 +172,17 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
+        let tls = match &settings.server.tls {
+            Some(files) => {
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                Some(
+                    axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
+                        .await
+                        .map_err(StartError::Tls)?,
+                )
+            }
+            None => None,
+        };
         let state = AppState::new(db, settings, profile.clone());
         // A node set up before federation existed gets its actor now.
         if let Some(p) = &profile
@@ -188,6 +202,7 @@ impl Application {
         let (shutdown_tx, _) = watch::channel(false);
         Ok(Self {
             listener,
+            tls,
             router: router(state.clone()),
             state,
             shutdown_tx,
@@ -196,6 +211,11 @@ impl Application {
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Whether the node serves HTTPS itself.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     pub fn state(&self) -> &AppState {
@@ -214,13 +234,29 @@ impl Application {
             // Either a shutdown or a dropped sender ends the wait.
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        let server = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(signal);
-        let result = server.await;
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let result = match self.tls {
+            None => {
+                axum::serve(self.listener, service)
+                    .with_graceful_shutdown(signal)
+                    .await
+            }
+            Some(config) => {
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    signal.await;
+                    stopper.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+                });
+                let std_listener = self.listener.into_std()?;
+                axum_server::from_tcp_rustls(std_listener, config)?
+                    .handle(handle)
+                    .serve(service)
+                    .await
+            }
+        };
         self.state.db.close().await;
         tracing::info!("stopped");
         result

@@ -409,13 +409,14 @@ async fn serve(settings: Settings, io: &mut dyn CliIo) -> Result<()> {
         tracing::info!("stopping");
         handle.shutdown();
     });
+    let scheme = if app.is_tls() { "https" } else { "http" };
     if app.state().profile().await.is_none() {
         writeln!(
             io.out(),
-            "Noaber draait op http://{addr}/ - open dit adres om de node in te richten."
+            "Noaber draait op {scheme}://{addr}/ - open dit adres om de node in te richten."
         )?;
     } else {
-        writeln!(io.out(), "Noaber draait op http://{addr}/")?;
+        writeln!(io.out(), "Noaber draait op {scheme}://{addr}/")?;
     }
     io.out().flush()?;
     app.run_until_stopped().await?;

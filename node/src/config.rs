@@ -55,6 +55,15 @@ pub struct ServerSettings {
     /// Proxies whose `X-Forwarded-For` is believed. Empty: the peer address
     /// of the connection is the client's.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Certificate chain and private key (PEM) to serve HTTPS directly.
+    /// Without them the node serves plain HTTP, for a reverse proxy.
+    pub tls: Option<TlsFiles>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 #[derive(Debug, Clone)]
@@ -92,6 +101,7 @@ impl Settings {
             server: ServerSettings {
                 listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
                 trusted_proxies: Vec::new(),
+                tls: None,
             },
             storage: StorageSettings {
                 data_dir: data_dir.into(),
@@ -137,6 +147,8 @@ pub struct Overrides {
 const KEYS: &[(&str, &str)] = &[
     ("server", "listen"),
     ("server", "trusted_proxies"),
+    ("server", "tls_cert"),
+    ("server", "tls_key"),
     ("storage", "data_dir"),
     ("database", "url"),
     ("database", "max_connections"),
@@ -230,6 +242,33 @@ pub fn load(overrides: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> Resu
             reason,
         })?;
     }
+    // Certificate and key come as a pair, and must be readable now rather
+    // than at the first visitor.
+    let cert = raw.get(&("server", "tls_cert"));
+    let key = raw.get(&("server", "tls_key"));
+    match (cert, key) {
+        (None, None) => {}
+        (Some(c), None) | (None, Some(c)) => {
+            return Err(Error::Invalid {
+                key: c.source.clone(),
+                reason: "server.tls_cert en server.tls_key horen samen: vul ze allebei in".into(),
+            });
+        }
+        (Some(c), Some(k)) => {
+            for r in [c, k] {
+                if std::fs::metadata(r.value.trim()).is_err() {
+                    return Err(Error::Invalid {
+                        key: r.source.clone(),
+                        reason: format!("het bestand {} kan niet gelezen worden", r.value.trim()),
+                    });
+                }
+            }
+            settings.server.tls = Some(TlsFiles {
+                cert: PathBuf::from(c.value.trim()),
+                key: PathBuf::from(k.value.trim()),
+            });
+        }
+    }
     Ok(settings)
 }
 
@@ -302,6 +341,8 @@ fn apply(s: &mut Settings, section: &str, key: &str, value: &str) -> Result<(), 
                 })
                 .collect::<Result<_, _>>()?;
         }
+        // Checked together after all sources are read.
+        ("server", "tls_cert") | ("server", "tls_key") => {}
         ("storage", "data_dir") => {
             if value.is_empty() {
                 return Err("mag niet leeg zijn".into());

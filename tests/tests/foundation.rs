@@ -144,3 +144,68 @@ async fn pages_switch_to_english() {
     assert!(page.contains("<html lang=\"en\">"));
     assert!(page.contains("Log in"));
 }
+
+#[tokio::test]
+async fn the_node_serves_https_itself_from_certificate_files() {
+    let dir = noaber_tests::TempDir::new();
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.30".to_owned()]).unwrap();
+    let cert_path = dir.0.join("cert.pem");
+    let key_path = dir.0.join("key.pem");
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+
+    // Through the settings as an operator gives them.
+    let env = |k: &str| match k {
+        "NOABER_SERVER_TLS_CERT" => Some(cert_path.display().to_string()),
+        "NOABER_SERVER_TLS_KEY" => Some(key_path.display().to_string()),
+        "NOABER_LISTEN" => Some("127.0.0.30:0".to_owned()),
+        "NOABER_DATA_DIR" => Some(dir.0.join("data").display().to_string()),
+        _ => None,
+    };
+    let settings = noaber_node::config::load(&Default::default(), &env).unwrap();
+    assert!(settings.server.tls.is_some());
+    let app = noaber_node::Application::build(settings).await.unwrap();
+    assert!(app.is_tls());
+    let addr = app.local_addr().unwrap();
+    let handle = app.shutdown_handle();
+    let task = tokio::spawn(app.run_until_stopped());
+
+    let client = reqwest::Client::builder()
+        .tls_danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let res = client
+        .get(format!("https://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // Plain HTTP on the TLS port gets no page.
+    assert!(
+        reqwest::get(format!("http://{addr}/healthz"))
+            .await
+            .map(|r| !r.status().is_success())
+            .unwrap_or(true)
+    );
+    handle.shutdown();
+    let _ = task.await;
+
+    // Only one of the pair, or a missing file, stops the start with the key named.
+    let half = |k: &str| (k == "NOABER_SERVER_TLS_CERT").then(|| cert_path.display().to_string());
+    let err = noaber_node::config::load(&Default::default(), &half)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("NOABER_SERVER_TLS_CERT") && err.contains("tls_key"),
+        "{err}"
+    );
+    let missing = |k: &str| match k {
+        "NOABER_SERVER_TLS_CERT" => Some("/bestaat/niet.pem".to_owned()),
+        "NOABER_SERVER_TLS_KEY" => Some(key_path.display().to_string()),
+        _ => None,
+    };
+    let err = noaber_node::config::load(&Default::default(), &missing)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("/bestaat/niet.pem"), "{err}");
+}
