@@ -202,6 +202,7 @@ fn per_sec(n: usize, d: Duration) -> f64 {
 
 #[tokio::main]
 async fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let inbox_n = env_num("BENCH_INBOX", 5000);
     let followers_n = env_num("BENCH_FOLLOWERS", 1000);
 

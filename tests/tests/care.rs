@@ -282,6 +282,15 @@ async fn the_whole_workflow_from_request_to_hours() {
     // Harm sees the task with what he needs to help, and accepts it.
     let tasks = json(harm.get("/api/v1/my/tasks").send().await.unwrap()).await;
     assert_eq!(tasks.as_array().unwrap().len(), 1);
+    // In his own view too, and nothing more.
+    let harm_browser = care.node.browser();
+    harm_browser.login("harm", "een lang wachtwoord 42").await;
+    let page = harm_browser.get("/taken").await.text().await.unwrap();
+    assert!(
+        page.contains("Aaltje Veenstra")
+            && page.contains("Esweg 4")
+            && page.contains("Ja, ik help")
+    );
     assert_eq!(tasks[0]["requester"], "Aaltje Veenstra");
     assert_eq!(tasks[0]["address"], "Esweg 4");
     let res = harm
@@ -1171,4 +1180,62 @@ async fn coordinators_work_in_the_browser() {
             .unwrap()
             .contains("Koffieochtend")
     );
+}
+
+#[tokio::test]
+async fn offers_are_recorded_and_listed() {
+    let care = Care::start().await;
+    let cat = care.category("tuin").await;
+    let v = care
+        .volunteer("Johannes Bakker", "Noord", &[cat], &["sat-morning"])
+        .await;
+    let res = care
+        .coord
+        .post("/api/v1/offers")
+        .json(&json!({"volunteer_id": v.to_string(), "category_id": cat.to_string(), "area": "Noord", "times": "zaterdagochtend"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let bad = care
+        .coord
+        .post("/api/v1/offers")
+        .json(&json!({"volunteer_id": "999", "category_id": "x", "area": "", "times": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = json(bad).await["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["volunteer_id", "category_id", "area", "times"]);
+    let list = json(
+        care.coord
+            .get("/api/v1/offers?q=Johannes")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["times"], "zaterdagochtend");
+}
+
+#[tokio::test]
+async fn demo_data_fills_a_node_with_progress() {
+    let care = Care::start().await;
+    let out = care
+        .node
+        .cli(&["demo-data", "--members", "60", "--requests", "300"], "")
+        .await
+        .unwrap();
+    assert!(out.contains("100% (360 van 360)"), "{out}");
+    assert!(out.contains("Klaar: 60 leden"), "{out}");
+    let members = json(care.coord.get("/api/v1/members").send().await.unwrap()).await;
+    assert_eq!(members["total"], 60);
+    let requests = json(care.coord.get("/api/v1/requests").send().await.unwrap()).await;
+    assert_eq!(requests["total"], 300);
 }

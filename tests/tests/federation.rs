@@ -795,3 +795,125 @@ async fn the_network_page_and_api_for_admins() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// Makes `sink` an approved follower of the node behind `fed`, with the
+/// given inbox, as if it had followed.
+async fn add_follower(fed_db: &noaber_node::db::Db, actor_url: &str, inbox_url: &str) {
+    use noaber_federation::entity::{follower, remote_actor};
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    let (public, _) = noaber_federation::keys::generate().unwrap();
+    remote_actor::ActiveModel {
+        actor_url: Set(actor_url.to_owned()),
+        inbox: Set(inbox_url.to_owned()),
+        shared_inbox: Set(None),
+        name: Set(Some("Sink".into())),
+        username: Set(None),
+        node_kind: Set(None),
+        actor_type: Set("Service".into()),
+        public_key_pem: Set(public),
+        fetched_at: Set(now),
+        ..Default::default()
+    }
+    .insert(fed_db.write())
+    .await
+    .unwrap();
+    follower::ActiveModel {
+        actor_url: Set(actor_url.to_owned()),
+        state: Set("accepted".into()),
+        follow_activity_id: Set(format!("{actor_url}/follow")),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(fed_db.write())
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn permanent_refusals_fail_and_long_failing_inboxes_are_probed_rarely() {
+    use axum::routing::post;
+    let a = TestNode::federated(22, "Stadsdorp Weigering", "initiative").await;
+    // One inbox that refuses for good (410), one that is down (closed port).
+    let listener = tokio::net::TcpListener::bind("127.0.0.23:0").await.unwrap();
+    let gone = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let app = axum::Router::new().route("/inbox", post(|| async { StatusCode::GONE }));
+        let _ = axum::serve(listener, app).await;
+    });
+    let down = {
+        let l = std::net::TcpListener::bind("127.0.0.24:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let db = noaber_node::db::Db::connect(&a.settings).await.unwrap();
+    add_follower(
+        &db,
+        &format!("http://{gone}/actor"),
+        &format!("http://{gone}/inbox"),
+    )
+    .await;
+    add_follower(
+        &db,
+        &format!("http://{down}/actor"),
+        &format!("http://{down}/inbox"),
+    )
+    .await;
+    // The down inbox has failed for two days already.
+    {
+        use noaber_federation::entity::inbox_health;
+        use sea_orm::{ActiveModelTrait, Set};
+        inbox_health::ActiveModel {
+            inbox: Set(format!("http://{down}/inbox")),
+            failing_since: Set(Some(chrono::Utc::now() - chrono::Duration::days(2))),
+            last_success_at: Set(None),
+        }
+        .insert(db.write())
+        .await
+        .unwrap();
+    }
+    let fa = a.federation().await;
+    objects::publish(
+        &fa,
+        json!({"type": "Note", "content": "x"}),
+        objects::Visibility::Followers,
+    )
+    .await
+    .unwrap();
+    eventually(15, "both attempted", || async {
+        let (list, _) = outbox::list(&fa, None, 1, 50).await.unwrap();
+        list.iter()
+            .filter(|d| d.kind == "Create" && d.attempts >= 1)
+            .count()
+            == 2
+    })
+    .await;
+    let (list, _) = outbox::list(&fa, None, 1, 50).await.unwrap();
+    let refused = list
+        .iter()
+        .find(|d| d.inbox.contains(&gone.to_string()))
+        .unwrap();
+    assert_eq!(refused.state, "failed", "a 410 is not retried");
+    assert_eq!(refused.last_status, Some(410));
+    let unreachable = list
+        .iter()
+        .find(|d| d.inbox.contains(&down.to_string()))
+        .unwrap();
+    assert_eq!(unreachable.state, "pending");
+    assert!(unreachable.unreachable);
+    assert!(
+        unreachable.next_attempt_at > chrono::Utc::now() + chrono::Duration::hours(11),
+        "probed rarely: next at {}",
+        unreachable.next_attempt_at
+    );
+    // Both are shown to the admin.
+    let listed = a.cli(&["deliveries", "list"], "").await.unwrap();
+    assert!(
+        listed.contains("failed\t") && listed.contains("(onbereikbaar)"),
+        "{listed}"
+    );
+    // Retry makes them due again at once.
+    let out = a.cli(&["deliveries", "retry"], "").await.unwrap();
+    assert!(out.starts_with("2 "), "{out}");
+    db.close().await;
+}

@@ -257,7 +257,8 @@ pub struct RequestListQuery {
     pub status: Option<String>,
 }
 
-/// Help requests, newest first (coordinators).
+/// Help requests, newest first (coordinators). With `q`, matches are
+/// counted up to 1,001: a `total` of 1001 means "more than 1,000".
 #[utoipa::path(get, path = "/api/v1/requests", tag = "requests", params(RequestListQuery), security(("bearer" = [])),
     responses((status = 200, body = Page<HelpRequest>)))]
 async fn list_requests(

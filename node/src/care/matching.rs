@@ -82,20 +82,12 @@ pub async fn suggest(db: &Db, request_id: i32, limit: usize) -> Result<Vec<Sugge
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<i32> = candidates.iter().map(|v| v.member_id).collect();
-    let people: HashMap<i32, member::Model> = member::Entity::find()
-        .filter(member::Column::Id.is_in(ids.clone()))
-        .filter(member::Column::ErasedAt.is_null())
-        .all(db.read())
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
+    // Open tasks of every volunteer at once: one grouped scan of the open
+    // matches (an index covers it), no list of thousands of ids.
     let open: HashMap<i32, i64> = match_::Entity::find()
         .select_only()
         .column(match_::Column::VolunteerId)
         .column_as(match_::Column::Id.count(), "n")
-        .filter(match_::Column::VolunteerId.is_in(ids.clone()))
         .filter(match_::Column::Status.is_in(["proposed", "accepted"]))
         .group_by(match_::Column::VolunteerId)
         .into_tuple::<(i32, i64)>()
@@ -136,7 +128,6 @@ pub async fn suggest(db: &Db, request_id: i32, limit: usize) -> Result<Vec<Sugge
     let mut out: Vec<Suggestion> = candidates
         .iter()
         .filter_map(|v| {
-            let person = people.get(&v.member_id)?;
             let load = open.get(&v.member_id).copied().unwrap_or(0);
             if load >= i64::from(v.max_tasks_per_week) {
                 return None;
@@ -212,8 +203,8 @@ pub async fn suggest(db: &Db, request_id: i32, limit: usize) -> Result<Vec<Sugge
             }
             Some(Suggestion {
                 volunteer_id: v.member_id,
-                name: person.name.clone(),
-                neighbourhood: person.neighbourhood.clone(),
+                name: String::new(),
+                neighbourhood: None,
                 score,
                 open_tasks: load,
                 max_tasks_per_week: v.max_tasks_per_week,
@@ -221,7 +212,35 @@ pub async fn suggest(db: &Db, request_id: i32, limit: usize) -> Result<Vec<Sugge
             })
         })
         .collect();
-    out.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
-    out.truncate(limit);
-    Ok(out)
+    out.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then_with(|| a.volunteer_id.cmp(&b.volunteer_id))
+    });
+    // Names only for the ones shown; erased people have no volunteer row,
+    // but a check costs nothing here.
+    let mut shown = Vec::with_capacity(limit);
+    for chunk in out.chunks(limit.max(1)) {
+        let ids: Vec<i32> = chunk.iter().map(|s| s.volunteer_id).collect();
+        let people: HashMap<i32, member::Model> = member::Entity::find()
+            .filter(member::Column::Id.is_in(ids))
+            .filter(member::Column::ErasedAt.is_null())
+            .all(db.read())
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        for mut s in chunk.iter().cloned() {
+            if let Some(p) = people.get(&s.volunteer_id) {
+                s.name = p.name.clone();
+                s.neighbourhood = p.neighbourhood.clone();
+                shown.push(s);
+            }
+        }
+        if shown.len() >= limit {
+            break;
+        }
+    }
+    shown.truncate(limit);
+    Ok(shown)
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -78,6 +78,9 @@ impl Status {
 }
 
 pub const PARTS: [&str; 4] = ["any", "morning", "afternoon", "evening"];
+
+/// A search counts its matches up to this many (the page says "more than").
+pub const SEARCH_COUNT_CAP: u64 = 1000;
 pub const URGENCIES: [&str; 3] = ["low", "normal", "high"];
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -494,9 +497,38 @@ pub async fn list(db: &Db, filter: &ListFilter, page: PageRequest) -> Result<Pag
                 .add(help_request::Column::Description.contains(text)),
         );
     }
-    let pages = q.paginate(db.read(), page.per_page);
-    let total = pages.num_items().await?;
-    let rows = pages.fetch_page(page.page.saturating_sub(1)).await?;
+    // A search scans descriptions: count at most a thousand matches, so a
+    // common word does not read the whole table twice.
+    let searching = filter
+        .search
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty());
+    let total = if searching {
+        use sea_orm::{ConnectionTrait, QueryTrait};
+        let capped = q
+            .clone()
+            .select_only()
+            .column(help_request::Column::Id)
+            .limit(SEARCH_COUNT_CAP + 1)
+            .into_query();
+        let count = sea_orm::sea_query::Query::select()
+            .expr(sea_orm::sea_query::Expr::cust("COUNT(*) AS n"))
+            .from_subquery(capped, "capped")
+            .to_owned();
+        match db.read().query_one(&count).await? {
+            Some(row) => row.try_get::<i64>("", "n")?.max(0) as u64,
+            None => 0,
+        }
+    } else {
+        q.clone()
+            .paginate(db.read(), page.per_page)
+            .num_items()
+            .await?
+    };
+    let rows = q
+        .paginate(db.read(), page.per_page)
+        .fetch_page(page.page.saturating_sub(1))
+        .await?;
     let ids: Vec<i32> = rows.iter().filter_map(|r| r.member_id).collect();
     let names = super::members::names(db, &ids).await?;
     let cats = super::categories::names(db).await?;

@@ -216,6 +216,8 @@ pub struct ListSpec {
     pub columns: Vec<&'static str>,
     pub rows: Vec<Vec<Cell>>,
     pub total: u64,
+    /// The total was counted up to a cap: show "more than".
+    pub more_than: Option<u64>,
     pub page: u64,
     pub pages: u64,
     /// The list URL with its query, without `page`, ending in `?` or `&`.
@@ -240,6 +242,7 @@ impl ListSpec {
             columns,
             rows: Vec::new(),
             total: page.total,
+            more_than: None,
             page: page.page,
             pages: page.pages,
             page_base,

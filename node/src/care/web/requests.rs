@@ -76,6 +76,9 @@ async fn index(
         page_base("/hulpvragen", q.list.search(), &[("status", status_str)]),
     );
     spec.actions = vec![("/hulpvragen/nieuw".into(), "requests.new")];
+    if result.total > requests::SEARCH_COUNT_CAP {
+        spec.more_than = Some(requests::SEARCH_COUNT_CAP);
+    }
     spec.search_action = Some("/hulpvragen".into());
     spec.search_label = "requests.search";
     spec.q = q.list.search().unwrap_or("").to_owned();
