@@ -128,18 +128,34 @@ async fn send_due(fed: &Federation, slots: &Arc<Semaphore>) -> Result<usize> {
         return Ok(0);
     }
     let signer = fed.signer().await?;
+    // The claim mark: whole milliseconds, so that every database stores and
+    // compares it exactly.
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
+    // Claim the whole batch in one statement; then keep only the rows that
+    // are ours now (another process may have claimed some first).
+    let ids: Vec<i32> = due.iter().map(|d| d.id).collect();
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::State, Expr::value(SENDING))
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(now))
+        .filter(delivery::Column::Id.is_in(ids.clone()))
+        .filter(delivery::Column::State.eq(PENDING))
+        .exec(fed.write())
+        .await?;
+    let ours: std::collections::HashSet<i32> = delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::Id)
+        .filter(delivery::Column::Id.is_in(ids))
+        .filter(delivery::Column::State.eq(SENDING))
+        .filter(delivery::Column::NextAttemptAt.eq(now))
+        .into_tuple::<i32>()
+        .all(fed.write())
+        .await?
+        .into_iter()
+        .collect();
     let mut handles = Vec::with_capacity(due.len());
     let mut bodies: std::collections::HashMap<i32, Arc<Vec<u8>>> = std::collections::HashMap::new();
     for d in due {
-        // Claim the row; if another worker took it, skip.
-        let claimed = delivery::Entity::update_many()
-            .col_expr(delivery::Column::State, Expr::value(SENDING))
-            .filter(delivery::Column::Id.eq(d.id))
-            .filter(delivery::Column::State.eq(PENDING))
-            .exec(fed.write())
-            .await?
-            .rows_affected;
-        if claimed != 1 {
+        if !ours.contains(&d.id) {
             continue;
         }
         let body = match bodies.get(&d.outbox_id) {
@@ -262,8 +278,18 @@ pub fn backoff(base: StdDuration, max: StdDuration, attempts: i32) -> StdDuratio
 async fn mark_health(fed: &Federation, inbox: &str, ok: bool) -> Result<Option<DateTime<Utc>>> {
     let now = Utc::now();
     let current = inbox_health::Entity::find_by_id(inbox.to_owned())
-        .one(fed.write())
+        .one(fed.read())
         .await?;
+    // A healthy inbox that answered within the hour needs no new write:
+    // writes go through one connection, and a fan-out makes a thousand.
+    if ok
+        && let Some(c) = &current
+        && c.failing_since.is_none()
+        && c.last_success_at
+            .is_some_and(|at| now - at < Duration::hours(1))
+    {
+        return Ok(None);
+    }
     let failing_since = if ok {
         None
     } else {

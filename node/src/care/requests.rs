@@ -497,38 +497,41 @@ pub async fn list(db: &Db, filter: &ListFilter, page: PageRequest) -> Result<Pag
                 .add(help_request::Column::Description.contains(text)),
         );
     }
-    // A search scans descriptions: count at most a thousand matches, so a
-    // common word does not read the whole table twice.
+    // A search scans descriptions. One scan collects the ids of the newest
+    // matches (at most 1,001, enough to say "more than 1,000"); the page is
+    // then read by id, so a rare word does not read the table twice.
     let searching = filter
         .search
         .as_deref()
         .is_some_and(|s| !s.trim().is_empty());
-    let total = if searching {
-        use sea_orm::{ConnectionTrait, QueryTrait};
-        let capped = q
+    let (total, rows) = if searching {
+        let ids: Vec<i32> = q
             .clone()
             .select_only()
             .column(help_request::Column::Id)
             .limit(SEARCH_COUNT_CAP + 1)
-            .into_query();
-        let count = sea_orm::sea_query::Query::select()
-            .expr(sea_orm::sea_query::Expr::cust("COUNT(*) AS n"))
-            .from_subquery(capped, "capped")
-            .to_owned();
-        match db.read().query_one(&count).await? {
-            Some(row) => row.try_get::<i64>("", "n")?.max(0) as u64,
-            None => 0,
-        }
+            .into_tuple::<i32>()
+            .all(db.read())
+            .await?;
+        let skip = (page.page.saturating_sub(1) * page.per_page) as usize;
+        let page_ids: Vec<i32> = ids
+            .iter()
+            .skip(skip)
+            .take(page.per_page as usize)
+            .copied()
+            .collect();
+        let rows = help_request::Entity::find()
+            .filter(help_request::Column::Id.is_in(page_ids))
+            .order_by_desc(help_request::Column::CreatedAt)
+            .order_by_desc(help_request::Column::Id)
+            .all(db.read())
+            .await?;
+        (ids.len() as u64, rows)
     } else {
-        q.clone()
-            .paginate(db.read(), page.per_page)
-            .num_items()
-            .await?
+        let pages = q.paginate(db.read(), page.per_page);
+        let total = pages.num_items().await?;
+        (total, pages.fetch_page(page.page.saturating_sub(1)).await?)
     };
-    let rows = q
-        .paginate(db.read(), page.per_page)
-        .fetch_page(page.page.saturating_sub(1))
-        .await?;
     let ids: Vec<i32> = rows.iter().filter_map(|r| r.member_id).collect();
     let names = super::members::names(db, &ids).await?;
     let cats = super::categories::names(db).await?;
