@@ -150,14 +150,21 @@ pub async fn received_follow(fed: &Federation, actor_url: &str, follow_id: &str)
             return Ok(());
         }
         Some(f) => {
+            // Someone an admin removed or rejected asks again: a person
+            // decides, whatever the policy.
+            let again = if f.state == REMOVED || f.state == REJECTED {
+                PENDING
+            } else {
+                state
+            };
             let mut a: follower::ActiveModel = f.into();
-            a.state = Set(state.to_owned());
+            a.state = Set(again.to_owned());
             a.follow_activity_id = Set(follow_id.to_owned());
             a.updated_at = Set(now);
             a.update(fed.write()).await?
         }
         None => {
-            follower::ActiveModel {
+            let inserted = follower::ActiveModel {
                 actor_url: Set(actor_url.to_owned()),
                 state: Set(state.to_owned()),
                 follow_activity_id: Set(follow_id.to_owned()),
@@ -166,11 +173,24 @@ pub async fn received_follow(fed: &Federation, actor_url: &str, follow_id: &str)
                 ..Default::default()
             }
             .insert(fed.write())
-            .await?
+            .await;
+            match inserted {
+                Ok(row) => row,
+                // The same follow delivered twice at once: the other won.
+                Err(e)
+                    if matches!(
+                        e.sql_err(),
+                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                    ) =>
+                {
+                    return Ok(());
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
     };
     tracing::info!(auto, "follow request received");
-    if auto {
+    if row.state == ACCEPTED {
         answer(fed, &local, "Accept", &row).await?;
     }
     Ok(())
@@ -302,11 +322,21 @@ pub async fn unfollow(fed: &Federation, actor_url: &str) -> Result<()> {
     Ok(())
 }
 
-/// Accept or Reject of one of our follows, from the followed actor.
+/// The id of the Follow a follower sent us, if we have one on record.
+pub async fn follow_id_of(fed: &Federation, actor_url: &str) -> Result<Option<String>> {
+    Ok(follower::Entity::find()
+        .filter(follower::Column::ActorUrl.eq(actor_url))
+        .one(fed.read())
+        .await?
+        .map(|f| f.follow_activity_id))
+}
+
+/// Accept or Reject of one of our follows, from the followed actor. It
+/// must name the Follow we sent that actor.
 pub async fn received_answer(
     fed: &Federation,
     actor_url: &str,
-    follow_id: Option<&str>,
+    follow_id: &str,
     accepted: bool,
 ) -> Result<()> {
     let f = following::Entity::find()
@@ -314,11 +344,7 @@ pub async fn received_answer(
         .one(fed.write())
         .await?
         .ok_or_else(|| Error::BadActivity("no follow of ours to answer".into()))?;
-    // When the answer names our Follow, it must be the current one.
-    if let Some(id) = follow_id
-        && id != f.follow_activity_id
-        && accepted
-    {
+    if follow_id != f.follow_activity_id {
         return Err(Error::BadActivity("answer to another follow".into()));
     }
     let mut a: following::ActiveModel = f.into();

@@ -46,6 +46,27 @@ fn host_of(url: &str) -> Option<String> {
     })
 }
 
+/// The request's Host header must be this node's host.
+pub fn check_host(headers: &HeaderMap, local: &actor::LocalActor) -> Result<()> {
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let ours = local.host();
+    let norm = |h: &str| {
+        h.trim_end_matches(":443")
+            .trim_end_matches(":80")
+            .to_ascii_lowercase()
+    };
+    if norm(host) == norm(&ours) {
+        Ok(())
+    } else {
+        Err(Error::Signature(SignatureError::HeaderMissing(
+            "host (of this node)".into(),
+        )))
+    }
+}
+
 /// Handles one POST to the inbox.
 pub async fn receive(
     fed: &Federation,
@@ -98,6 +119,9 @@ pub async fn receive(
         ));
     }
     let local = actor::load(fed).await?;
+    // The signed Host must be ours, or a request signed for another server
+    // could be replayed here.
+    check_host(headers, &local)?;
     if let Some(object) = activity.get("object").filter(|o| o.is_object())
         && let Some(object_id) = object.get("id").and_then(Value::as_str)
         && !local.is_local(object_id)
@@ -141,7 +165,18 @@ pub async fn receive(
         }
         Err(e) => return Err(e.into()),
     }
-    apply(fed, &local, kind, actor_url, &activity).await
+    match apply(fed, &local, kind, actor_url, &activity).await {
+        Ok(outcome) => Ok(outcome),
+        Err(e) => {
+            // Not applied: forget the id, so the sender's retry is not taken
+            // for a replay.
+            use sea_orm::EntityTrait;
+            let _ = received_activity::Entity::delete_by_id(id.to_owned())
+                .exec(fed.write())
+                .await;
+            Err(e)
+        }
+    }
 }
 
 async fn apply(
@@ -168,18 +203,35 @@ async fn apply(
             Ok(Outcome::Applied)
         }
         "Accept" | "Reject" => {
-            // The object is our Follow, by id or embedded.
-            let follow_id = object_id.filter(|o| local.is_local(o));
+            // The object is our Follow, by id or embedded, and must be the
+            // one we sent this actor.
             if object_type.is_some_and(|t| t != "Follow") {
                 return Ok(Outcome::Ignored);
             }
+            let Some(follow_id) = object_id.filter(|o| local.is_local(o)) else {
+                return Err(Error::BadActivity(
+                    "the answer does not name our follow".into(),
+                ));
+            };
             follows::received_answer(fed, actor_url, follow_id, kind == "Accept").await?;
             Ok(Outcome::Applied)
         }
         "Undo" => {
-            if object_type == Some("Follow")
-                || object.get("object").and_then(id_of) == Some(local.id().as_str())
-            {
+            // Only an Undo of this actor's follow of us: embedded with us as
+            // its object, or by the id of the Follow we have on record.
+            let embedded_of_us = object_type == Some("Follow")
+                && object.get("object").and_then(id_of) == Some(local.id().as_str())
+                && object
+                    .get("actor")
+                    .and_then(id_of)
+                    .is_none_or(|a| a == actor_url);
+            let by_id = match object_id {
+                Some(oid) if !object.is_object() => {
+                    follows::follow_id_of(fed, actor_url).await?.as_deref() == Some(oid)
+                }
+                _ => false,
+            };
+            if embedded_of_us || by_id {
                 follows::received_unfollow(fed, actor_url)
                     .await
                     .or_else(|e| match e {
@@ -206,6 +258,18 @@ async fn apply(
         }
         _ => Ok(Outcome::Ignored),
     }
+}
+
+/// Forgets received ids older than a month: a replay needs a fresh
+/// signature date (12 hours), so older ids protect nothing.
+pub async fn prune(fed: &Federation) -> Result<u64> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let cutoff = Utc::now() - chrono::Duration::days(30);
+    Ok(received_activity::Entity::delete_many()
+        .filter(received_activity::Column::ReceivedAt.lt(cutoff))
+        .exec(fed.write())
+        .await?
+        .rows_affected)
 }
 
 /// Whether an activity id was received (for tests and diagnostics).

@@ -124,6 +124,8 @@ pub async fn signed_fetcher(
     if headers.get("signature").is_none() {
         return Ok(None);
     }
+    let local = actor::load(fed).await?;
+    crate::inbox::check_host(headers, &local)?;
     let (sig, text) =
         signature::check_request(method, path_and_query, headers, None, SystemTime::now())?;
     let owner = sig.key_owner_guess();

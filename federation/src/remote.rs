@@ -35,6 +35,8 @@ pub fn parse_actor(doc: &Value) -> Result<remote_actor::Model> {
         return Err(bad("the key belongs to another actor"));
     }
     let pem = str_field(key, "publicKeyPem").ok_or_else(|| bad("no publicKeyPem"))?;
+    crate::keys::VerifyingKey::from_pem(pem)
+        .map_err(|_| bad("publicKeyPem is not an RSA public key"))?;
     let shared = doc
         .get("endpoints")
         .and_then(|e| str_field(e, "sharedInbox"))
@@ -87,7 +89,23 @@ async fn store(fed: &Federation, mut m: remote_actor::Model) -> Result<remote_ac
     let saved = if existing.is_some() {
         active.update(fed.write()).await?
     } else {
-        active.insert(fed.write()).await?
+        match active.clone().insert(fed.write()).await {
+            Ok(saved) => saved,
+            // Another request stored the same actor a moment ago.
+            Err(e)
+                if matches!(
+                    e.sql_err(),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                ) =>
+            {
+                remote_actor::Entity::find()
+                    .filter(remote_actor::Column::ActorUrl.eq(&m.actor_url))
+                    .one(fed.write())
+                    .await?
+                    .ok_or(Error::NotFound)?
+            }
+            Err(e) => return Err(e.into()),
+        }
     };
     m.id = saved.id;
     Ok(saved)
@@ -107,9 +125,27 @@ pub async fn get(fed: &Federation, actor_url: &str, refresh: bool) -> Result<rem
         return Ok(c.clone());
     }
     let url = Url::parse(actor_url).map_err(|_| Error::BadActivity("actor is not a URL".into()))?;
+    // Refetching is what a bad signature triggers; do it at most once a
+    // minute per actor, so unsigned junk cannot make us fetch at will.
+    if refresh
+        && let Some(c) = &cached
+        && Utc::now() - c.fetched_at < Duration::minutes(1)
+    {
+        return Ok(c.clone());
+    }
     let signer = fed.signer().await.ok();
     match fed.http().fetch(&url, signer.as_ref()).await {
-        Ok((_, doc)) => store(fed, parse_actor(&doc)?).await,
+        Ok((_, doc)) => {
+            let actor = parse_actor(&doc)?;
+            // A redirect may not swap in another actor: the document must
+            // be the one that was named.
+            if actor.actor_url != actor_url {
+                return Err(Error::BadActivity(
+                    "the actor document is at another address".into(),
+                ));
+            }
+            store(fed, actor).await
+        }
         // Keep using a cached copy when the server is briefly away.
         Err(e) => match cached {
             Some(c) if !refresh => Ok(c),

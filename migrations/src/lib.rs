@@ -11,6 +11,7 @@ mod m20261125_000001_foundation;
 mod m20261125_000002_care;
 mod m20261125_000003_federation;
 mod m20261125_000004_care_indexes;
+mod m20261125_000005_volunteer_login_unique;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_care::Migration),
             Box::new(m20261125_000003_federation::Migration),
             Box::new(m20261125_000004_care_indexes::Migration),
+            Box::new(m20261125_000005_volunteer_login_unique::Migration),
         ]
     }
 }

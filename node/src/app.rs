@@ -195,7 +195,7 @@ impl Application {
         {
             tracing::warn!(error = %e, "could not create the node's actor");
         }
-        spawn_housekeeping(state.db.clone());
+        spawn_housekeeping(state.db.clone(), state.federation.clone());
         tokio::spawn(noaber_federation::outbox::run_worker(
             state.federation.clone(),
         ));
@@ -264,13 +264,18 @@ impl Application {
 }
 
 /// Hourly chores: the retention period for closed requests' descriptions.
-fn spawn_housekeeping(db: Db) {
+fn spawn_housekeeping(db: Db, fed: noaber_federation::Federation) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
             if let Err(e) = crate::care::privacy::apply_retention(&db, chrono::Utc::now()).await {
                 tracing::warn!(error = %e, "retention run failed");
+            }
+            // Received ids only guard against replays within the signature's
+            // lifetime; keep a month, not forever.
+            if let Err(e) = noaber_federation::inbox::prune(&fed).await {
+                tracing::warn!(error = %e, "pruning received activities failed");
             }
         }
     });

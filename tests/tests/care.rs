@@ -567,6 +567,16 @@ async fn every_coordinator_view_of_a_member_is_audited() {
     admin.login("beheerder", ADMIN_PASSWORD).await;
     let html = admin.get("/audit").await.text().await.unwrap();
     assert!(html.contains("cora") && html.contains("bekeken"));
+    // Searching the member list (by phone, say) leaves a trace too, without
+    // the search text.
+    care.coord
+        .get("/api/v1/members?q=0612")
+        .send()
+        .await
+        .unwrap();
+    let log = json(care.admin.get("/api/v1/audit").send().await.unwrap()).await;
+    assert_eq!(log["items"][0]["action"], "search");
+    assert!(!log.to_string().contains("0612"));
     // Coordinators cannot read the log itself.
     assert_eq!(
         care.coord

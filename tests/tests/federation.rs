@@ -917,3 +917,88 @@ async fn permanent_refusals_fail_and_long_failing_inboxes_are_probed_rarely() {
     assert!(out.starts_with("2 "), "{out}");
     db.close().await;
 }
+
+#[tokio::test]
+async fn requests_signed_for_another_server_or_about_others_follows_change_nothing() {
+    let a = TestNode::federated(25, "Stadsdorp Host", "initiative").await;
+    let b = TestNode::federated(26, "Stadsdorp Gast", "initiative").await;
+    let fa = a.federation().await;
+    let b_actor = actor_url(&b);
+    follow_and_approve(&a, &b).await;
+
+    // A request B signed for another server, replayed to A.
+    let fb = b.federation().await;
+    let local_b = actor::load(&fb).await.unwrap();
+    let key =
+        noaber_federation::keys::SigningKey::from_pkcs8_pem(&local_b.row.private_key_pem).unwrap();
+    let undo = serde_json::to_vec(&json!({
+        "id": format!("{}/activities/undo-elsewhere", b.base), "type": "Undo", "actor": b_actor,
+        "object": {"type": "Follow", "actor": b_actor, "object": actor_url(&a)},
+    }))
+    .unwrap();
+    let elsewhere = url::Url::parse("http://other.example/inbox").unwrap();
+    let headers = signature::sign(
+        &key,
+        &local_b.key_id(),
+        &Method::POST,
+        &elsewhere,
+        Some(&undo),
+        "application/activity+json",
+        SystemTime::now(),
+    )
+    .unwrap();
+    let mut req = reqwest::Client::new().post(a.url("/inbox"));
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    let res = req.body(undo).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        follower_state(&fa, &b_actor).await.as_deref(),
+        Some("accepted")
+    );
+
+    // An Undo of B's follow of somebody else is not an unfollow of A.
+    let other = serde_json::to_vec(&json!({
+        "id": format!("{}/activities/undo-other", b.base), "type": "Undo", "actor": b_actor,
+        "object": {"type": "Follow", "actor": b_actor, "object": "http://127.0.0.99/actor"},
+    }))
+    .unwrap();
+    assert_eq!(
+        post_signed(&b, &a, &other, None, None).await.status(),
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(
+        follower_state(&fa, &b_actor).await.as_deref(),
+        Some("accepted")
+    );
+
+    // An Accept that does not name our follow is refused.
+    let fake_accept = serde_json::to_vec(&json!({
+        "id": format!("{}/activities/accept-x", b.base), "type": "Accept", "actor": b_actor,
+        "object": "http://127.0.0.99/activities/not-ours",
+    }))
+    .unwrap();
+    assert_eq!(
+        post_signed(&b, &a, &fake_accept, None, None).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    // Removed under a policy of automatic approval: asking again waits for a person.
+    actor::set_policies(&fa, Some(actor::AutoApprove::Always), None)
+        .await
+        .unwrap();
+    a.cli(&["followers", "remove", &b_actor], "").await.unwrap();
+    let again = serde_json::to_vec(&json!({
+        "id": format!("{}/activities/follow-again", b.base), "type": "Follow", "actor": b_actor, "object": actor_url(&a),
+    }))
+    .unwrap();
+    assert_eq!(
+        post_signed(&b, &a, &again, None, None).await.status(),
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(
+        follower_state(&fa, &b_actor).await.as_deref(),
+        Some("pending")
+    );
+}

@@ -275,3 +275,20 @@ async fn changing_the_password_keeps_this_browser_and_ends_others() {
         .login("beheerder", "een nieuw lang wachtwoord")
         .await;
 }
+
+#[tokio::test]
+async fn the_language_switch_is_no_open_redirect() {
+    let node = TestNode::set_up().await;
+    let browser = node.browser();
+    for target in [
+        "//evil.example/",
+        "/%09/evil.example/",
+        "/\\evil.example",
+        "https://evil.example/",
+    ] {
+        let res = browser.get(&format!("/taal?lang=en&terug={target}")).await;
+        assert_eq!(res.headers()["location"], "/", "{target}");
+    }
+    let res = browser.get("/taal?lang=en&terug=/leden").await;
+    assert_eq!(res.headers()["location"], "/leden");
+}

@@ -82,7 +82,7 @@ async fn list_members(
     user: ApiUser,
     ApiQuery(q): ApiQuery<MemberListQuery>,
 ) -> Result<Json<Page<MemberSummary>>, AppError> {
-    coordinator(&user)?;
+    let actor = coordinator(&user)?;
     let lq = ListQuery {
         page: q.page,
         per_page: q.per_page,
@@ -94,7 +94,7 @@ async fn list_members(
         Filter::All
     };
     Ok(Json(
-        members::list(&state.db, lq.search(), filter, lq.page_request()).await?,
+        members::list_for(&state.db, actor, lq.search(), filter, lq.page_request()).await?,
     ))
 }
 

@@ -26,6 +26,8 @@ pub enum Action {
     Erase,
     Import,
     TaskView,
+    /// A search of the member list (the search text itself is not kept).
+    Search,
 }
 
 impl Action {
@@ -39,6 +41,7 @@ impl Action {
             Self::Erase => "erase",
             Self::Import => "import",
             Self::TaskView => "task_view",
+            Self::Search => "search",
         }
     }
 }

@@ -331,6 +331,24 @@ pub fn from_models(m: member::Model, v: Option<volunteer::Model>) -> Member {
     }
 }
 
+/// The member list for a coordinator. A search can find a person by phone
+/// or e-mail, so it is audited (without the search text).
+pub async fn list_for(
+    db: &Db,
+    actor: Actor,
+    search: Option<&str>,
+    filter: Filter,
+    page: PageRequest,
+) -> Result<Page<MemberSummary>> {
+    if !actor.is_coordinator() {
+        return Err(Error::Forbidden);
+    }
+    if search.is_some() {
+        audit::record(db.write(), actor, Action::Search, None).await?;
+    }
+    list(db, search, filter, page).await
+}
+
 /// Which members a list shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Filter {
@@ -511,6 +529,18 @@ pub async fn save_volunteer_on<C: ConnectionTrait>(
         .ok_or(Error::NotFound)?;
     if m.erased_at.is_some() {
         return Err(Error::Conflict("error.member_erased"));
+    }
+    // One login belongs to one volunteer: unlink it from anyone else first.
+    if let Some(uid) = profile.user_id {
+        volunteer::Entity::update_many()
+            .col_expr(
+                volunteer::Column::UserId,
+                sea_orm::sea_query::Expr::value(Option::<i32>::None),
+            )
+            .filter(volunteer::Column::UserId.eq(uid))
+            .filter(volunteer::Column::MemberId.ne(profile.member_id))
+            .exec(conn)
+            .await?;
     }
     let exists = volunteer::Entity::find_by_id(profile.member_id)
         .one(conn)

@@ -88,6 +88,11 @@ pub async fn submit(db: &Db, address: &str, input: &PublicInput) -> Result<Outco
     }
     e.into_result()?;
     let created = requests::create(db, None, Source::PublicForm, &req).await?;
+    // Only the last hour matters for the limit; older rows are dropped.
+    public_submission::Entity::delete_many()
+        .filter(public_submission::Column::At.lt(since))
+        .exec(db.write())
+        .await?;
     public_submission::ActiveModel {
         address: Set(address.to_owned()),
         at: Set(Utc::now()),

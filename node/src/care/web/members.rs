@@ -72,14 +72,21 @@ async fn index(
     page: PageCtx,
     Query(q): Query<MembersQuery>,
 ) -> Result<Response, AppError> {
-    coordinator(&user)?;
+    let actor = coordinator(&user)?;
     let volunteers_only = q.vrijwilligers.is_some();
     let filter = if volunteers_only {
         Filter::Volunteers
     } else {
         Filter::All
     };
-    let result = members::list(&state.db, q.list.search(), filter, q.list.page_request()).await?;
+    let result = members::list_for(
+        &state.db,
+        actor,
+        q.list.search(),
+        filter,
+        q.list.page_request(),
+    )
+    .await?;
     let extra = [("vrijwilligers", if volunteers_only { "1" } else { "" })];
     let mut spec = ListSpec::new(
         "members.title",
