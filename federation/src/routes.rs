@@ -132,8 +132,8 @@ async fn actor_document(
 ) -> Result<Response, Error> {
     let local = actor::load(&fed).await?;
     if !wants_activity_json(&headers) {
-        // People get the node's home page.
-        return Ok(Redirect::to("/").into_response());
+        // People get a small profile at the same address.
+        return Ok(axum::response::Html(profile_page(&local)).into_response());
     }
     Ok(activity_json(local.document()))
 }
@@ -226,4 +226,34 @@ async fn object_get(
         }
         Err(e) => Err(e),
     }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The actor as a page for people: who this is, and where to go.
+fn profile_page(local: &actor::LocalActor) -> String {
+    let kind = match local.row.kind.as_str() {
+        "regional" => "Regionaal netwerk",
+        "national" => "Landelijk netwerk",
+        _ => "Bewonersinitiatief",
+    };
+    format!(
+        "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{name}</title><link rel=\"stylesheet\" href=\"/static/noaber.css\"></head>\
+         <body><main class=\"wrap\"><h1>{name}</h1><p class=\"lead\">{kind} in {place}</p>\
+         <p>Volgen op het fediverse: <strong>@{user}@{host}</strong></p>\
+         <p><a class=\"button\" href=\"/\">Naar de website</a></p></main></body></html>",
+        name = escape(&local.row.name),
+        kind = kind,
+        place = escape(&local.row.place),
+        user = escape(&local.row.username),
+        host = escape(&local.host()),
+    )
 }

@@ -162,7 +162,17 @@ async fn discovery_documents_have_what_mastodon_and_mobilizon_need() {
         .send()
         .await
         .unwrap();
-    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    // People get a profile page at the same address.
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<h1>Stadsdorp Zuid</h1>"), "{html}");
+    assert!(html.contains(&format!("@stadsdorp_zuid@{host}")), "{html}");
     let home = client
         .get(a.url("/"))
         .header("accept", "application/activity+json")
