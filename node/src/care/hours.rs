@@ -52,19 +52,26 @@ pub async fn log(db: &Db, actor: Actor, input: &HoursInput) -> Result<HourEntry>
         "" => own,
         raw => raw.parse::<i32>().ok(),
     };
-    let Some(volunteer_id) = volunteer_id else {
-        return Err(Invalid::one("volunteer_id", "error.not_a_volunteer").into());
-    };
-    if !actor.is_coordinator() && own != Some(volunteer_id) {
-        return Err(Error::Forbidden);
+    // Every problem at once: a missing number does not stop the other checks.
+    match volunteer_id {
+        None if input.volunteer_id.trim().is_empty() => {
+            e.add("volunteer_id", "error.volunteer_number")
+        }
+        None => e.add("volunteer_id", "error.not_a_volunteer"),
+        Some(id) => {
+            if !actor.is_coordinator() && own != Some(id) {
+                return Err(Error::Forbidden);
+            }
+            if volunteer::Entity::find_by_id(id)
+                .one(db.read())
+                .await?
+                .is_none()
+            {
+                e.add("volunteer_id", "error.not_a_volunteer");
+            }
+        }
     }
-    if volunteer::Entity::find_by_id(volunteer_id)
-        .one(db.read())
-        .await?
-        .is_none()
-    {
-        e.add("volunteer_id", "error.not_a_volunteer");
-    }
+    let volunteer_id = volunteer_id.unwrap_or(0);
     let (match_id, request_id) = match input.match_id.trim() {
         "" => (None, None),
         raw => match raw.parse::<i32>() {

@@ -33,7 +33,10 @@ impl Reason {
     pub fn text<L: std::borrow::Borrow<Lang>>(&self, lang: L) -> String {
         let t = i18n::text(*lang.borrow(), self.key);
         match &self.value {
-            Some(v) => t.replace("{}", v),
+            // Two values ("2|4") fill two places in order.
+            Some(v) => v
+                .split('|')
+                .fold(t.to_owned(), |acc, part| acc.replacen("{}", part, 1)),
             None => t.to_owned(),
         }
     }
@@ -47,6 +50,8 @@ pub struct Suggestion {
     pub score: i32,
     pub open_tasks: i64,
     pub max_tasks_per_week: i32,
+    /// Available at the wanted time (or no time was asked for).
+    pub available: bool,
     pub reasons: Vec<Reason>,
 }
 
@@ -159,6 +164,7 @@ pub async fn suggest(db: &Db, request_id: i32, limit: usize) -> Result<Vec<Sugge
                 }),
             }
             let slots = split(&v.availability);
+            let mut available = true;
             match request.wanted_date {
                 Some(date) => {
                     let day = DAYS[date.weekday().num_days_from_monday() as usize];
@@ -174,6 +180,7 @@ pub async fn suggest(db: &Db, request_id: i32, limit: usize) -> Result<Vec<Sugge
                             value: Some(super::dutch::format_date(date)),
                         });
                     } else {
+                        available = false;
                         reasons.push(Reason {
                             key: "reason.not_available",
                             value: Some(super::dutch::format_date(date)),
@@ -192,7 +199,7 @@ pub async fn suggest(db: &Db, request_id: i32, limit: usize) -> Result<Vec<Sugge
             score += (20 * (max - load) / max) as i32;
             reasons.push(Reason {
                 key: "reason.load",
-                value: Some(format!("{load}/{max}")),
+                value: Some(format!("{load}|{max}")),
             });
             if let Some(&n) = familiar.get(&v.member_id) {
                 score += (5 * n).min(15) as i32;
@@ -208,6 +215,7 @@ pub async fn suggest(db: &Db, request_id: i32, limit: usize) -> Result<Vec<Sugge
                 score,
                 open_tasks: load,
                 max_tasks_per_week: v.max_tasks_per_week,
+                available,
                 reasons,
             })
         })

@@ -51,7 +51,7 @@ pub async fn submit(db: &Db, address: &str, input: &PublicInput) -> Result<Outco
     }
     let mut e = Invalid::default();
     if input.name.trim().is_empty() {
-        e.add("name", "error.required");
+        e.add("name", "error.public_name");
     }
     if input.contact.trim().is_empty() {
         e.add("contact", "error.contact_required");
@@ -81,8 +81,12 @@ pub async fn submit(db: &Db, address: &str, input: &PublicInput) -> Result<Outco
                 "walk_in_name" | "member_id" => "name",
                 other => other,
             };
+            let message = match (field, f.message) {
+                ("description", "error.required") => "error.public_description",
+                (_, m) => m,
+            };
             if e.for_field(field).is_none() {
-                e.add(field, f.message);
+                e.add(field, message);
             }
         }
     }

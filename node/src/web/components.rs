@@ -211,6 +211,8 @@ pub struct ListSpec {
     pub search_action: Option<String>,
     pub search_label: &'static str,
     pub q: String,
+    /// Hidden fields the search form carries (e.g. a status filter).
+    pub search_hidden: Vec<(&'static str, String)>,
     /// Filter links, e.g. by status: (href, label key, current).
     pub filters: Vec<(String, &'static str, bool)>,
     pub columns: Vec<&'static str>,
@@ -238,6 +240,7 @@ impl ListSpec {
             search_action: None,
             search_label: "list.search",
             q: String::new(),
+            search_hidden: Vec::new(),
             filters: Vec::new(),
             columns,
             rows: Vec::new(),

@@ -29,7 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/taal", get(switch_language))
         .route("/static/noaber.css", get(stylesheet))
-        .layer(axum::middleware::from_fn(clear_flash))
 }
 
 /// The language of a request: the visitor's choice, else the browser's.
@@ -182,7 +181,7 @@ pub fn flash_redirect(to: &str, key: &'static str) -> Response {
 }
 
 /// Removes the flash cookie once a page has shown it.
-async fn clear_flash(request: Request, next: Next) -> Response {
+pub async fn clear_flash(request: Request, next: Next) -> Response {
     let had_flash = cookie_value(request.headers(), FLASH_COOKIE).is_some();
     let mut response = next.run(request).await;
     if had_flash && response.status().is_success() {

@@ -370,11 +370,15 @@ fn member_sections(
 
 fn slot_label(page: &PageCtx, slot: &str) -> String {
     match slot.split_once('-') {
-        Some((d, p)) => format!(
-            "{} {}",
-            page.t.t(&format!("day.{d}")),
-            page.t.t(&format!("part.{p}"))
-        ),
+        // Dutch writes "maandagochtend" as one word; English "Monday morning".
+        Some((d, p)) => {
+            let sep = if page.t.lang() == "nl" { "" } else { " " };
+            format!(
+                "{}{sep}{}",
+                page.t.t(&format!("day.{d}")),
+                page.t.t(&format!("part.{p}"))
+            )
+        }
         None => slot.to_owned(),
     }
 }

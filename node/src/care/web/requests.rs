@@ -80,16 +80,25 @@ async fn index(
         spec.more_than = Some(requests::SEARCH_COUNT_CAP);
     }
     spec.search_action = Some("/hulpvragen".into());
+    if let Some(s) = status {
+        spec.search_hidden = vec![("status", s.as_str().to_owned())];
+    }
     spec.search_label = "requests.search";
     spec.q = q.list.search().unwrap_or("").to_owned();
+    // Filters keep the search; the search form keeps the status.
+    let q_part = q
+        .list
+        .search()
+        .map(|s| format!("&q={}", crate::auth::extract::encode(s)))
+        .unwrap_or_default();
     spec.filters = std::iter::once((
-        "/hulpvragen".to_owned(),
+        format!("/hulpvragen?{q_part}"),
         "requests.filter_all",
         status.is_none(),
     ))
     .chain(Status::ALL.into_iter().map(|s| {
         (
-            format!("/hulpvragen?status={}", s.as_str()),
+            format!("/hulpvragen?status={}{q_part}", s.as_str()),
             s.label_key(),
             status == Some(s),
         )
