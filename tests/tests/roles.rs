@@ -240,6 +240,11 @@ async fn an_admin_changes_the_node_profile() {
         )
         .await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    // The message shows once, on the page after saving, then no more.
+    let after = admin.get("/instellingen").await.text().await.unwrap();
+    assert!(after.contains("De wijzigingen zijn opgeslagen."));
+    let next = admin.get("/account").await.text().await.unwrap();
+    assert!(!next.contains("De wijzigingen zijn opgeslagen."));
     let home = admin.get("/").await.text().await.unwrap();
     assert!(
         home.contains("Stadsdorp Zuid-Oost"),
