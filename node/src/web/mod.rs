@@ -20,6 +20,7 @@ use crate::error::{AppError, Problem};
 use crate::i18n::{self, Lang, Tr};
 
 pub mod components;
+pub mod time;
 
 pub const LANG_COOKIE: &str = "noaber_lang";
 pub const FLASH_COOKIE: &str = "noaber_flash";

@@ -385,7 +385,7 @@ async fn audit_index(
         .iter()
         .map(|a| {
             vec![
-                Cell::text(a.at.format("%d-%m-%Y %H:%M UTC").to_string()),
+                Cell::text(crate::web::time::local(&a.at)),
                 Cell::text(a.actor.clone()),
                 Cell::text(page.t.t(&format!("audit.{}", a.action))),
                 match a.member_id {

@@ -110,7 +110,7 @@ async fn index(
         .map(|r| {
             vec![
                 Cell::link(r.id.to_string(), format!("/hulpvragen/{}", r.id)),
-                Cell::text(r.created_at.format("%d-%m-%Y").to_string()),
+                Cell::text(crate::web::time::local_date(&r.created_at)),
                 Cell::text(r.requester.clone()),
                 Cell::text(r.category.clone()),
                 Cell::text(page.t.t(r.status.label_key())),
@@ -335,7 +335,7 @@ async fn render_request(
         },
         Row {
             label: "requests.date",
-            value: req.created_at.format("%d-%m-%Y").to_string(),
+            value: crate::web::time::local_date(&req.created_at),
         },
     ];
     let actions = req
