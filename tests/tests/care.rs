@@ -1160,11 +1160,31 @@ async fn coordinators_work_in_the_browser() {
         "a new request cannot be done"
     );
     assert!(done.text().await.unwrap().contains("zonder vrijwilliger"));
-    let cancelled = browser
+    // Withdrawing asks once more before it happens.
+    let ask = browser
         .submit(
             &req_url,
             &format!("{req_url}/status"),
             &[("to", "cancelled")],
+        )
+        .await;
+    assert_eq!(ask.status(), StatusCode::OK);
+    assert!(ask.text().await.unwrap().contains("Hulpvraag intrekken?"));
+    assert!(
+        browser
+            .get(&req_url)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("nieuw"),
+        "not yet"
+    );
+    let cancelled = browser
+        .submit(
+            &req_url,
+            &format!("{req_url}/status"),
+            &[("to", "cancelled"), ("bevestigd", "ja")],
         )
         .await;
     assert_eq!(cancelled.status(), StatusCode::SEE_OTHER);

@@ -641,6 +641,7 @@ async fn erase_confirm(
         button: "members.erase_button",
         action: format!("/leden/{id}/wissen"),
         back: format!("/leden/{id}"),
+        fields: Vec::new(),
     })?
     .into_response())
 }

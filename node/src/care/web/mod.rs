@@ -44,6 +44,8 @@ pub(crate) struct ConfirmPage {
     pub button: &'static str,
     pub action: String,
     pub back: String,
+    /// Hidden fields the confirming form sends along.
+    pub fields: Vec<(&'static str, String)>,
 }
 
 pub(crate) fn form(page: PageCtx, form: FormSpec) -> Result<axum::response::Response, AppError> {

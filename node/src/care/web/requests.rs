@@ -415,6 +415,8 @@ async fn match_volunteer(
 #[serde(default)]
 struct StatusForm {
     to: String,
+    /// "ja" once the coordinator confirmed a withdrawal or failure.
+    bevestigd: String,
 }
 
 async fn change_status(
@@ -429,6 +431,30 @@ async fn change_status(
     let Some(to) = Status::parse(&f.to) else {
         return Err(Invalid::one("to", "error.choice").into());
     };
+    // Withdrawing or giving up cannot be undone: ask once more.
+    if matches!(to, Status::Cancelled | Status::Failed) && f.bevestigd != "ja" {
+        return Ok(render(&super::ConfirmPage {
+            page,
+            title: if to == Status::Cancelled {
+                "requests.confirm_cancel_title"
+            } else {
+                "requests.confirm_fail_title"
+            },
+            text: "requests.confirm_text",
+            button: if to == Status::Cancelled {
+                "requests.mark_cancelled"
+            } else {
+                "requests.mark_failed"
+            },
+            action: format!("/hulpvragen/{id}/status"),
+            back: format!("/hulpvragen/{id}"),
+            fields: vec![
+                ("to", to.as_str().to_owned()),
+                ("bevestigd", "ja".to_owned()),
+            ],
+        })?
+        .into_response());
+    }
     match requests::change_status(&state.db, actor, id, to).await {
         Ok(_) => Ok(flash_redirect(&format!("/hulpvragen/{id}"), "flash.saved")),
         Err(Error::Conflict(key)) => render_request(&state, actor, page, id, Some(key)).await,
