@@ -138,19 +138,37 @@ fn optional(errors: &mut Invalid, field: &'static str, value: &str, max: usize) 
     }
 }
 
+/// An optional field: empty is `None`; otherwise `parse` must accept it,
+/// or the field gets `message`.
+pub(crate) fn optional_with<T>(
+    errors: &mut Invalid,
+    field: &'static str,
+    raw: &str,
+    message: &'static str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Option<T> {
+    match raw.trim() {
+        "" => None,
+        value => {
+            let parsed = parse(value);
+            if parsed.is_none() {
+                errors.add(field, message);
+            }
+            parsed
+        }
+    }
+}
+
 pub fn validate(input: &MemberInput) -> Result<MemberData, Invalid> {
     let mut e = Invalid::default();
     let name = required_line(&mut e, "name", &input.name, 120);
-    let phone = match input.phone.trim() {
-        "" => None,
-        raw => {
-            let p = dutch::normalize_phone(raw);
-            if p.is_none() {
-                e.add("phone", "error.phone");
-            }
-            p
-        }
-    };
+    let phone = optional_with(
+        &mut e,
+        "phone",
+        &input.phone,
+        "error.phone",
+        dutch::normalize_phone,
+    );
     let email = match input.email.trim() {
         "" => None,
         raw if dutch::valid_email(raw) => Some(raw.to_lowercase()),
@@ -159,16 +177,13 @@ pub fn validate(input: &MemberInput) -> Result<MemberData, Invalid> {
             None
         }
     };
-    let postcode = match input.postcode.trim() {
-        "" => None,
-        raw => {
-            let p = dutch::normalize_postcode(raw);
-            if p.is_none() {
-                e.add("postcode", "error.postcode");
-            }
-            p
-        }
-    };
+    let postcode = optional_with(
+        &mut e,
+        "postcode",
+        &input.postcode,
+        "error.postcode",
+        dutch::normalize_postcode,
+    );
     let birth_year = match input.birth_year.trim() {
         "" => None,
         raw => match raw.parse::<i32>() {
@@ -179,16 +194,13 @@ pub fn validate(input: &MemberInput) -> Result<MemberData, Invalid> {
             }
         },
     };
-    let member_since = match input.member_since.trim() {
-        "" => None,
-        raw => {
-            let d = dutch::parse_date(raw);
-            if d.is_none() {
-                e.add("member_since", "error.date");
-            }
-            d
-        }
-    };
+    let member_since = optional_with(
+        &mut e,
+        "member_since",
+        &input.member_since,
+        "error.date",
+        dutch::parse_date,
+    );
     let yes_no = |e: &mut Invalid, field: &'static str, raw: &str, default: bool| {
         if raw.trim().is_empty() {
             return default;
@@ -458,16 +470,13 @@ pub async fn validate_volunteer(
             e.add("availability", "error.availability");
         }
     }
-    let vog_date = match input.vog_date.trim() {
-        "" => None,
-        raw => {
-            let d = dutch::parse_date(raw);
-            if d.is_none() {
-                e.add("vog_date", "error.date");
-            }
-            d
-        }
-    };
+    let vog_date = optional_with(
+        &mut e,
+        "vog_date",
+        &input.vog_date,
+        "error.date",
+        dutch::parse_date,
+    );
     let max = match input.max_tasks_per_week.trim() {
         "" => 3,
         raw => match raw.parse::<i32>() {

@@ -236,16 +236,13 @@ async fn validate(db: &Db, input: &RequestInput) -> Result<Checked> {
     } else if description.chars().count() > 4000 {
         e.add("description", "error.too_long");
     }
-    let wanted_date = match input.wanted_date.trim() {
-        "" => None,
-        raw => {
-            let d = dutch::parse_date(raw);
-            if d.is_none() {
-                e.add("wanted_date", "error.date");
-            }
-            d
-        }
-    };
+    let wanted_date = super::members::optional_with(
+        &mut e,
+        "wanted_date",
+        &input.wanted_date,
+        "error.date",
+        dutch::parse_date,
+    );
     let wanted_part = parse_choice(&mut e, "wanted_part", &input.wanted_part, &PARTS, "any");
     let urgency = parse_choice(&mut e, "urgency", &input.urgency, &URGENCIES, "normal");
     let recurrence = match input.recurrence.trim() {

@@ -9,14 +9,13 @@ use axum::routing::get;
 use axum::{Form, Json, Router};
 use serde::Deserialize;
 
-use super::{ConfirmPage, form, list, page_base};
-use crate::accounts::Role;
+use super::{ConfirmPage, coordinator, form, id_of, list, page_base};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::care::import::{self, ImportReport, Mode};
 use crate::care::members::{self, DAYS, Filter, Member, MemberInput, PARTS, VolunteerInput};
 use crate::care::privacy::{self, PersonExport};
-use crate::care::{Actor, Error, dutch};
+use crate::care::{Error, dutch};
 use crate::error::AppError;
 use crate::pagination::ListQuery;
 use crate::validation::Invalid;
@@ -49,14 +48,6 @@ pub fn router() -> Router<AppState> {
         .route("/leden/{id}/gegevens", get(export_html))
         .route("/leden/{id}/gegevens.json", get(export_json))
         .route("/leden/{id}/wissen", get(erase_confirm).post(erase))
-}
-
-fn coordinator(user: &CurrentUser) -> Result<Actor, AppError> {
-    Ok(Actor::of(user.require(Role::Coordinator)?))
-}
-
-fn id_of(raw: &str) -> Result<i32, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
 }
 
 #[derive(Deserialize, Default)]

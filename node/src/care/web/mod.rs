@@ -63,6 +63,18 @@ pub(crate) fn list(page: PageCtx, list: ListSpec) -> Result<axum::response::Resp
     Ok(render(&ListPage { page, list })?.into_response())
 }
 
+/// The acting coordinator, or 403 for anyone else.
+pub(crate) fn coordinator(user: &crate::auth::CurrentUser) -> Result<crate::care::Actor, AppError> {
+    Ok(crate::care::Actor::of(
+        user.require(crate::accounts::Role::Coordinator)?,
+    ))
+}
+
+/// A numeric id from the path; anything else is simply not found.
+pub(crate) fn id_of(raw: &str) -> Result<i32, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
 /// `?page=` joins a list URL that may already have a query.
 pub(crate) fn page_base(path: &str, q: Option<&str>, extra: &[(&str, &str)]) -> String {
     let mut parts: Vec<String> = Vec::new();

@@ -8,8 +8,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::{form, list, page_base};
-use crate::accounts::Role;
+use super::{coordinator, form, id_of, list, page_base};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::care::matching::{self, Suggestion};
@@ -32,14 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/hulpvragen/{id}/status", post(change_status))
         .route("/taken", get(tasks))
         .route("/taken/{id}/antwoord", post(respond))
-}
-
-fn coordinator(user: &CurrentUser) -> Result<Actor, AppError> {
-    Ok(Actor::of(user.require(Role::Coordinator)?))
-}
-
-fn id_of(raw: &str) -> Result<i32, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
 }
 
 #[derive(Deserialize, Default)]
