@@ -16,9 +16,7 @@ use super::members::Member;
 use super::requests::HelpRequest;
 use super::{Actor, Error, Result};
 use crate::db::Db;
-use crate::entity::{
-    audit_entry, care_setting, help_request, hour_entry, match_, member, offer, volunteer,
-};
+use crate::entity::{care_setting, help_request, hour_entry, match_, member, offer, volunteer};
 use crate::pagination::PageRequest;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -234,13 +232,4 @@ pub async fn apply_retention(db: &Db, now: DateTime<Utc>) -> Result<u64> {
         );
     }
     Ok(res.rows_affected)
-}
-
-/// Audit entries stay after erasure: they hold ids only.
-pub async fn audit_entries_about(db: &Db, id: i32) -> Result<u64> {
-    use sea_orm::PaginatorTrait;
-    Ok(audit_entry::Entity::find()
-        .filter(audit_entry::Column::MemberId.eq(id))
-        .count(db.read())
-        .await?)
 }
