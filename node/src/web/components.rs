@@ -213,6 +213,8 @@ pub struct ListSpec {
     pub q: String,
     /// Hidden fields the search form carries (e.g. a status filter).
     pub search_hidden: Vec<(&'static str, String)>,
+    /// What to say when the list is empty and nothing was searched.
+    pub empty: &'static str,
     /// Filter links, e.g. by status: (href, label key, current).
     pub filters: Vec<(String, &'static str, bool)>,
     pub columns: Vec<&'static str>,
@@ -241,6 +243,7 @@ impl ListSpec {
             search_label: "list.search",
             q: String::new(),
             search_hidden: Vec::new(),
+            empty: "list.empty",
             filters: Vec::new(),
             columns,
             rows: Vec::new(),

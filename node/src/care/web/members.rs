@@ -117,7 +117,7 @@ async fn index(
                 Cell::text(if m.is_volunteer {
                     page.t.t("value.yes")
                 } else {
-                    ""
+                    page.t.t("value.no")
                 }),
             ]
         })

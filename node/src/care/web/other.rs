@@ -67,6 +67,7 @@ async fn offers_index(
     spec.search_label = "offers.search";
     spec.q = q.search().unwrap_or("").to_owned();
     spec.actions = vec![("/aanbod/nieuw".into(), "offers.new")];
+    spec.empty = "offers.none_yet";
     spec.rows = result
         .items
         .iter()
@@ -166,6 +167,7 @@ async fn hours_index(
     spec.search_label = "hours.search";
     spec.q = q.search().unwrap_or("").to_owned();
     spec.actions = vec![("/uren/nieuw".into(), "hours.log")];
+    spec.empty = "hours.none_yet";
     spec.rows = result
         .items
         .iter()
@@ -298,6 +300,7 @@ async fn activities_index(
     spec.search_label = "activities.search";
     spec.q = q.search().unwrap_or("").to_owned();
     spec.actions = vec![("/activiteiten/nieuw".into(), "activities.new")];
+    spec.empty = "activities.none_yet";
     spec.rows = result
         .items
         .iter()
