@@ -98,15 +98,7 @@ impl LocalActor {
         format!("{}/actor/followers", self.base())
     }
     pub fn host(&self) -> String {
-        url::Url::parse(self.base())
-            .ok()
-            .and_then(|u| {
-                u.host_str().map(|h| match u.port() {
-                    Some(p) => format!("{h}:{p}"),
-                    None => h.to_owned(),
-                })
-            })
-            .unwrap_or_default()
+        crate::net::authority_of(self.base()).unwrap_or_default()
     }
     pub fn auto_approve(&self) -> AutoApprove {
         AutoApprove::parse(&self.row.auto_approve).unwrap_or(AutoApprove::Never)

@@ -46,6 +46,15 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Whether a database error is a violated unique key: a row that another
+/// request wrote a moment earlier.
+pub fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
 impl Error {
     pub fn status(&self) -> StatusCode {
         match self {

@@ -36,22 +36,45 @@ pub struct FollowLine {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Follow rows with what we know of each actor, read in one query.
+async fn lines(
+    fed: &Federation,
+    rows: Vec<(String, String, DateTime<Utc>)>,
+) -> Result<Vec<FollowLine>> {
+    let urls: Vec<String> = rows.iter().map(|(_, url, _)| url.clone()).collect();
+    let known: std::collections::HashMap<String, remote_actor::Model> =
+        remote_actor::Entity::find()
+            .filter(remote_actor::Column::ActorUrl.is_in(urls))
+            .all(fed.read())
+            .await?
+            .into_iter()
+            .map(|r| (r.actor_url.clone(), r))
+            .collect();
+    Ok(rows
+        .into_iter()
+        .map(|(state, actor_url, updated_at)| {
+            let r = known.get(&actor_url);
+            FollowLine {
+                state,
+                name: r.and_then(|r| r.name.clone()),
+                username: r.and_then(|r| r.username.clone()),
+                node_kind: r.and_then(|r| r.node_kind.clone()),
+                actor_type: r.map(|r| r.actor_type.clone()),
+                actor_url,
+                updated_at,
+            }
+        })
+        .collect())
+}
+
 async fn line(
     fed: &Federation,
     state: String,
     actor_url: String,
     updated_at: DateTime<Utc>,
 ) -> Result<FollowLine> {
-    let r = remote::cached(fed, &actor_url).await?;
-    Ok(FollowLine {
-        state,
-        name: r.as_ref().and_then(|r| r.name.clone()),
-        username: r.as_ref().and_then(|r| r.username.clone()),
-        node_kind: r.as_ref().and_then(|r| r.node_kind.clone()),
-        actor_type: r.map(|r| r.actor_type),
-        actor_url,
-        updated_at,
-    })
+    let mut one = lines(fed, vec![(state, actor_url, updated_at)]).await?;
+    one.pop().ok_or(Error::NotFound)
 }
 
 pub async fn followers(fed: &Federation, state: Option<&str>) -> Result<Vec<FollowLine>> {
@@ -59,23 +82,38 @@ pub async fn followers(fed: &Federation, state: Option<&str>) -> Result<Vec<Foll
     if let Some(s) = state {
         q = q.filter(follower::Column::State.eq(s));
     }
-    let mut out = Vec::new();
-    for f in q.all(fed.read()).await? {
-        out.push(line(fed, f.state, f.actor_url, f.updated_at).await?);
-    }
-    Ok(out)
+    let rows = q
+        .all(fed.read())
+        .await?
+        .into_iter()
+        .map(|f| (f.state, f.actor_url, f.updated_at))
+        .collect();
+    lines(fed, rows).await
 }
 
 pub async fn following(fed: &Federation) -> Result<Vec<FollowLine>> {
-    let mut out = Vec::new();
-    for f in following::Entity::find()
+    let rows = following::Entity::find()
         .order_by_desc(following::Column::UpdatedAt)
         .all(fed.read())
         .await?
-    {
-        out.push(line(fed, f.state, f.actor_url, f.updated_at).await?);
-    }
-    Ok(out)
+        .into_iter()
+        .map(|f| (f.state, f.actor_url, f.updated_at))
+        .collect();
+    lines(fed, rows).await
+}
+
+/// Approved followers, and accepted follows: what the collections count.
+pub async fn accepted_counts(fed: &Federation) -> Result<(u64, u64)> {
+    use sea_orm::PaginatorTrait;
+    let followers = follower::Entity::find()
+        .filter(follower::Column::State.eq(ACCEPTED))
+        .count(fed.read())
+        .await?;
+    let following = following::Entity::find()
+        .filter(following::Column::State.eq(ACCEPTED))
+        .count(fed.read())
+        .await?;
+    Ok((followers, following))
 }
 
 /// Inboxes of approved followers, shared inboxes where offered.
@@ -177,12 +215,7 @@ pub async fn received_follow(fed: &Federation, actor_url: &str, follow_id: &str)
             match inserted {
                 Ok(row) => row,
                 // The same follow delivered twice at once: the other won.
-                Err(e)
-                    if matches!(
-                        e.sql_err(),
-                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-                    ) =>
-                {
+                Err(e) if crate::error::is_unique_violation(&e) => {
                     return Ok(());
                 }
                 Err(e) => return Err(e.into()),

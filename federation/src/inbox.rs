@@ -13,9 +13,9 @@ use axum::http::{HeaderMap, Method};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::Value;
-use url::Url;
 
 use crate::entity::received_activity;
+use crate::net::authority_of;
 use crate::signature::{self, SignatureError};
 use crate::{Error, Federation, Result, actor, blocks, follows, remote};
 
@@ -35,15 +35,6 @@ fn id_of(v: &Value) -> Option<&str> {
         Value::Object(_) => v.get("id").and_then(Value::as_str),
         _ => None,
     }
-}
-
-fn host_of(url: &str) -> Option<String> {
-    Url::parse(url).ok().and_then(|u| {
-        u.host_str().map(|h| match u.port() {
-            Some(p) => format!("{h}:{p}"),
-            None => h.to_owned(),
-        })
-    })
 }
 
 /// The request's Host header must be this node's host.
@@ -112,8 +103,8 @@ pub async fn receive(
         ));
     }
     let actor_host =
-        host_of(actor_url).ok_or_else(|| Error::BadActivity("actor is not a URL".into()))?;
-    if host_of(id).as_deref() != Some(actor_host.as_str()) {
+        authority_of(actor_url).ok_or_else(|| Error::BadActivity("actor is not a URL".into()))?;
+    if authority_of(id).as_deref() != Some(actor_host.as_str()) {
         return Err(Error::BadActivity(
             "activity id and actor are on different hosts".into(),
         ));
@@ -125,23 +116,14 @@ pub async fn receive(
     if let Some(object) = activity.get("object").filter(|o| o.is_object())
         && let Some(object_id) = object.get("id").and_then(Value::as_str)
         && !local.is_local(object_id)
-        && host_of(object_id).as_deref() != Some(actor_host.as_str())
+        && authority_of(object_id).as_deref() != Some(actor_host.as_str())
     {
         return Err(Error::BadActivity(
             "embedded object is from another host".into(),
         ));
     }
 
-    // Verify with the cached key; on failure fetch the actor again once, in
-    // case its key changed.
-    let mut remote_actor = remote::get(fed, actor_url, false).await?;
-    let mut key = fed.inner.keys.get(&remote_actor.public_key_pem)?;
-    if signature::verify(&sig, &signing_string, &key).is_err() {
-        remote_actor = remote::get(fed, actor_url, true).await?;
-        key = fed.inner.keys.get(&remote_actor.public_key_pem)?;
-        signature::verify(&sig, &signing_string, &key)
-            .map_err(|_| Error::Signature(SignatureError::Invalid))?;
-    }
+    remote::verify_signed(fed, actor_url, &sig, &signing_string).await?;
 
     // Once per id, whatever happens next.
     let first = received_activity::ActiveModel {
@@ -154,12 +136,7 @@ pub async fn receive(
     .await;
     match first {
         Ok(_) => {}
-        Err(e)
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
+        Err(e) if crate::error::is_unique_violation(&e) => {
             tracing::info!(kind, "duplicate activity ignored");
             return Ok(Outcome::Duplicate);
         }

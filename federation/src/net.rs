@@ -44,6 +44,20 @@ impl FromStr for AllowEntry {
     }
 }
 
+/// `host` or `host:port` of a URL, as a `Host` header carries it.
+pub fn authority(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or("");
+    match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_owned(),
+    }
+}
+
+/// [`authority`] of a URL given as text.
+pub fn authority_of(url: &str) -> Option<String> {
+    url::Url::parse(url).ok().map(|u| authority(&u))
+}
+
 /// The addresses a node may not connect to unless allowed explicitly.
 pub fn is_forbidden(ip: IpAddr) -> bool {
     match ip {

@@ -128,14 +128,7 @@ pub async fn signed_fetcher(
     crate::inbox::check_host(headers, &local)?;
     let (sig, text) =
         signature::check_request(method, path_and_query, headers, None, SystemTime::now())?;
-    let owner = sig.key_owner_guess();
-    let mut actor = remote::get(fed, &owner, false).await?;
-    let mut key = fed.inner.keys.get(&actor.public_key_pem)?;
-    if signature::verify(&sig, &text, &key).is_err() {
-        actor = remote::get(fed, &owner, true).await?;
-        key = fed.inner.keys.get(&actor.public_key_pem)?;
-        signature::verify(&sig, &text, &key)?;
-    }
+    let actor = remote::verify_signed(fed, &sig.key_owner_guess(), &sig, &text).await?;
     Ok(Some(actor.actor_url))
 }
 

@@ -351,33 +351,51 @@ pub async fn list(
     let now = Utc::now();
     let unreachable_after =
         Duration::from_std(fed.settings().unreachable_after).unwrap_or(Duration::days(1));
-    let mut out = Vec::with_capacity(rows.len());
-    for d in rows {
-        let a = outbox_activity::Entity::find_by_id(d.outbox_id)
-            .one(fed.read())
-            .await?;
-        let health = inbox_health::Entity::find_by_id(d.inbox.clone())
-            .one(fed.read())
-            .await?;
-        out.push(DeliveryLine {
-            id: d.id,
-            state: d.state,
-            activity_id: a
-                .as_ref()
-                .map(|a| a.activity_id.clone())
-                .unwrap_or_default(),
-            kind: a.map(|a| a.kind).unwrap_or_default(),
-            unreachable: health
-                .and_then(|h| h.failing_since)
-                .is_some_and(|since| now - since > unreachable_after),
-            inbox: d.inbox,
-            attempts: d.attempts,
-            next_attempt_at: d.next_attempt_at,
-            last_status: d.last_status,
-            last_error: d.last_error,
-            delivered_at: d.delivered_at,
+    // Kinds and ids of the activities (not their bodies) and the health of
+    // the inboxes on this page, each in one query.
+    let outbox_ids: Vec<i32> = rows.iter().map(|d| d.outbox_id).collect();
+    let activities: std::collections::HashMap<i32, (String, String)> =
+        outbox_activity::Entity::find()
+            .select_only()
+            .column(outbox_activity::Column::Id)
+            .column(outbox_activity::Column::ActivityId)
+            .column(outbox_activity::Column::Kind)
+            .filter(outbox_activity::Column::Id.is_in(outbox_ids))
+            .into_tuple::<(i32, String, String)>()
+            .all(fed.read())
+            .await?
+            .into_iter()
+            .map(|(id, activity_id, kind)| (id, (activity_id, kind)))
+            .collect();
+    let inboxes: Vec<String> = rows.iter().map(|d| d.inbox.clone()).collect();
+    let failing: std::collections::HashMap<String, DateTime<Utc>> = inbox_health::Entity::find()
+        .filter(inbox_health::Column::Inbox.is_in(inboxes))
+        .all(fed.read())
+        .await?
+        .into_iter()
+        .filter_map(|h| h.failing_since.map(|since| (h.inbox, since)))
+        .collect();
+    let out = rows
+        .into_iter()
+        .map(|d| {
+            let (activity_id, kind) = activities.get(&d.outbox_id).cloned().unwrap_or_default();
+            DeliveryLine {
+                id: d.id,
+                state: d.state,
+                activity_id,
+                kind,
+                unreachable: failing
+                    .get(&d.inbox)
+                    .is_some_and(|since| now - *since > unreachable_after),
+                inbox: d.inbox,
+                attempts: d.attempts,
+                next_attempt_at: d.next_attempt_at,
+                last_status: d.last_status,
+                last_error: d.last_error,
+                delivered_at: d.delivered_at,
+            }
         })
-    }
+        .collect();
     Ok((out, total))
 }
 

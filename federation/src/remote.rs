@@ -92,18 +92,11 @@ async fn store(fed: &Federation, mut m: remote_actor::Model) -> Result<remote_ac
         match active.clone().insert(fed.write()).await {
             Ok(saved) => saved,
             // Another request stored the same actor a moment ago.
-            Err(e)
-                if matches!(
-                    e.sql_err(),
-                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-                ) =>
-            {
-                remote_actor::Entity::find()
-                    .filter(remote_actor::Column::ActorUrl.eq(&m.actor_url))
-                    .one(fed.write())
-                    .await?
-                    .ok_or(Error::NotFound)?
-            }
+            Err(e) if crate::error::is_unique_violation(&e) => remote_actor::Entity::find()
+                .filter(remote_actor::Column::ActorUrl.eq(&m.actor_url))
+                .one(fed.write())
+                .await?
+                .ok_or(Error::NotFound)?,
             Err(e) => return Err(e.into()),
         }
     };
@@ -152,6 +145,26 @@ pub async fn get(fed: &Federation, actor_url: &str, refresh: bool) -> Result<rem
             _ => Err(e.into()),
         },
     }
+}
+
+/// Verifies a checked request with the key of the actor that owns it:
+/// the cached key first, then (key rotation) the actor fetched again.
+/// Returns the actor.
+pub async fn verify_signed(
+    fed: &Federation,
+    owner: &str,
+    sig: &crate::signature::ParsedSignature,
+    signing_string: &str,
+) -> Result<remote_actor::Model> {
+    let actor = get(fed, owner, false).await?;
+    let key = fed.inner.keys.get(&actor.public_key_pem)?;
+    if crate::signature::verify(sig, signing_string, &key).is_ok() {
+        return Ok(actor);
+    }
+    let actor = get(fed, owner, true).await?;
+    let key = fed.inner.keys.get(&actor.public_key_pem)?;
+    crate::signature::verify(sig, signing_string, &key)?;
+    Ok(actor)
 }
 
 pub async fn cached(fed: &Federation, actor_url: &str) -> Result<Option<remote_actor::Model>> {

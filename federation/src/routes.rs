@@ -152,9 +152,7 @@ async fn outbox_collection(State(fed): State<Federation>) -> Result<Response, Er
 /// Counts only: who follows an initiative is its own business.
 async fn followers_collection(State(fed): State<Federation>) -> Result<Response, Error> {
     let local = actor::load(&fed).await?;
-    let total = follows::followers(&fed, Some(follows::ACCEPTED))
-        .await?
-        .len();
+    let (total, _) = follows::accepted_counts(&fed).await?;
     Ok(activity_json(json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": local.followers(),
@@ -165,11 +163,7 @@ async fn followers_collection(State(fed): State<Federation>) -> Result<Response,
 
 async fn following_collection(State(fed): State<Federation>) -> Result<Response, Error> {
     let local = actor::load(&fed).await?;
-    let total = follows::following(&fed)
-        .await?
-        .iter()
-        .filter(|f| f.state == follows::ACCEPTED)
-        .count();
+    let (_, total) = follows::accepted_counts(&fed).await?;
     Ok(activity_json(json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{}/actor/following", local.base()),

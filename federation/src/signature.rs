@@ -268,10 +268,7 @@ pub fn sign(
     content_type: &str,
     now: SystemTime,
 ) -> Result<Vec<(&'static str, String)>, KeyError> {
-    let host = match url.port() {
-        Some(p) => format!("{}:{p}", url.host_str().unwrap_or("")),
-        None => url.host_str().unwrap_or("").to_owned(),
-    };
+    let host = crate::net::authority(url);
     let target = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_owned(),
