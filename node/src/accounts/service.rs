@@ -149,6 +149,23 @@ pub async fn get(db: &Db, id: i32) -> Result<Account> {
         .ok_or(Error::NotFound)
 }
 
+/// Accounts by id, for lists that name who did something.
+pub async fn by_ids(
+    db: &Db,
+    ids: &[i32],
+) -> std::result::Result<std::collections::HashMap<i32, Account>, sea_orm::DbErr> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.to_vec()))
+        .all(db.read())
+        .await?
+        .into_iter()
+        .map(|m| (m.id, Account::from_model(m)))
+        .collect())
+}
+
 pub async fn find_by_username(db: &Db, username: &str) -> Result<Account> {
     find_model(db, username).await.map(Account::from_model)
 }

@@ -53,9 +53,7 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
                 "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}",
                 if secure { "; Secure" } else { "" }
             );
-            if let Ok(v) = cookie.parse() {
-                response.headers_mut().append(header::SET_COOKIE, v);
-            }
+            crate::web::set_cookie(&mut response, &cookie);
         }
         return response;
     }

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -38,9 +38,7 @@ pub async fn with_session_cookie(
         u64::from(state.settings.auth.session_days) * 86_400,
         if secure { "; Secure" } else { "" }
     );
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
+    crate::web::set_cookie(&mut response, &cookie);
     response
 }
 
@@ -49,9 +47,7 @@ fn without_session_cookie(mut response: Response) -> Response {
         "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
         session::COOKIE
     );
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
+    crate::web::set_cookie(&mut response, &cookie);
     response
 }
 

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::{Actor, Result};
 use crate::db::Db;
-use crate::entity::{audit_entry, user};
+use crate::entity::audit_entry;
 use crate::pagination::{Page, PageRequest};
 
 /// What was done with a person's data.
@@ -84,12 +84,13 @@ pub async fn list(db: &Db, member_id: Option<i32>, page: PageRequest) -> Result<
     let pages = q.paginate(db.read(), page.per_page);
     let total = pages.num_items().await?;
     let rows = pages.fetch_page(page.page.saturating_sub(1)).await?;
-    let users: std::collections::HashMap<i32, String> = user::Entity::find()
-        .all(db.read())
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.username))
-        .collect();
+    let actors: Vec<i32> = rows.iter().map(|r| r.actor_id).collect();
+    let users: std::collections::HashMap<i32, String> =
+        crate::accounts::service::by_ids(db, &actors)
+            .await?
+            .into_iter()
+            .map(|(id, a)| (id, a.username))
+            .collect();
     let items = rows
         .into_iter()
         .map(|r| AuditLine {

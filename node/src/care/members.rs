@@ -391,13 +391,12 @@ pub async fn list(
         q = q.filter(cond);
     }
     if filter == Filter::Volunteers {
-        let ids: Vec<i32> = volunteer::Entity::find()
-            .all(db.read())
-            .await?
-            .into_iter()
-            .map(|v| v.member_id)
-            .collect();
-        q = q.filter(member::Column::Id.is_in(ids));
+        // A subquery, not a list of every volunteer's id.
+        let volunteers = sea_orm::sea_query::Query::select()
+            .column(volunteer::Column::MemberId)
+            .from(volunteer::Entity)
+            .to_owned();
+        q = q.filter(member::Column::Id.in_subquery(volunteers));
     }
     let pages = q.paginate(db.read(), page.per_page);
     let total = pages.num_items().await?;

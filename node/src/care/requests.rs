@@ -408,12 +408,13 @@ pub async fn get(db: &Db, id: i32) -> Result<RequestDetail> {
         .order_by_asc(request_event::Column::Id)
         .all(db.read())
         .await?;
-    let users: std::collections::HashMap<i32, String> = crate::entity::user::Entity::find()
-        .all(db.read())
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect();
+    let changers: Vec<i32> = history.iter().filter_map(|h| h.changed_by).collect();
+    let users: std::collections::HashMap<i32, String> =
+        crate::accounts::service::by_ids(db, &changers)
+            .await?
+            .into_iter()
+            .map(|(id, a)| (id, a.display_name))
+            .collect();
     Ok(RequestDetail {
         request: to_request(m, &names, &cats),
         history: history

@@ -54,11 +54,11 @@ async fn has_any_admin<C: sea_orm::ConnectionTrait>(conn: &C) -> Result<bool> {
         > 0)
 }
 
-/// Checks every field of the setup form at once.
-pub fn validate(input: &SetupInput) -> Result<(), Invalid> {
-    let mut errors = match profile::validate(&input.profile) {
-        Ok(_) => Invalid::default(),
-        Err(e) => e,
+/// Checks every field of the setup form at once; gives the checked profile.
+pub fn validate(input: &SetupInput) -> Result<profile::NodeProfile, Invalid> {
+    let (node, mut errors) = match profile::validate(&input.profile) {
+        Ok(p) => (Some(p), Invalid::default()),
+        Err(e) => (None, e),
     };
     let admin = NewAccount {
         username: input.admin_username.clone(),
@@ -77,7 +77,8 @@ pub fn validate(input: &SetupInput) -> Result<(), Invalid> {
             errors.add(field, fe.message);
         }
     }
-    errors.into_result()
+    errors.into_result()?;
+    node.ok_or_else(Invalid::default)
 }
 
 pub async fn run(
@@ -85,8 +86,7 @@ pub async fn run(
     fed: &noaber_federation::Federation,
     input: &SetupInput,
 ) -> Result<(profile::NodeProfile, accounts::Account)> {
-    validate(input)?;
-    let node = profile::validate(&input.profile)?;
+    let node = validate(input)?;
     let txn = db.write().begin().await?;
     if has_any_admin(&txn).await? {
         return Err(Error::AlreadyDone);

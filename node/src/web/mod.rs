@@ -140,17 +140,7 @@ impl FromRequestParts<AppState> for PageCtx {
 /// Only messages of our own are shown, so a crafted cookie cannot put text
 /// on the page.
 fn known_flash(key: &str) -> Option<&'static str> {
-    if !key.starts_with("flash.") {
-        return None;
-    }
-    let text = i18n::text(Lang::Nl, key);
-    (text != key).then(|| {
-        FLASH_KEYS
-            .iter()
-            .copied()
-            .find(|k| *k == key)
-            .unwrap_or("flash.saved")
-    })
+    FLASH_KEYS.iter().copied().find(|k| *k == key)
 }
 
 const FLASH_KEYS: &[&str] = &[
@@ -171,13 +161,21 @@ const FLASH_KEYS: &[&str] = &[
     "flash.imported",
 ];
 
+/// Adds a `Set-Cookie` header. Our cookie values are tokens and keys that
+/// always form a valid header; one that did not would simply not be set.
+pub fn set_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
 /// A redirect that shows `key` on the next page.
 pub fn flash_redirect(to: &str, key: &'static str) -> Response {
     let mut response = Redirect::to(to).into_response();
-    let cookie = format!("{FLASH_COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60");
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
+    set_cookie(
+        &mut response,
+        &format!("{FLASH_COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60"),
+    );
     response
 }
 
@@ -230,13 +228,13 @@ async fn switch_language(Query(q): Query<LangQuery>) -> Response {
         .unwrap_or_default();
     let back = crate::auth::extract::safe_next(q.terug.as_deref());
     let mut response = Redirect::to(&back).into_response();
-    let cookie = format!(
-        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
-        lang.code()
+    set_cookie(
+        &mut response,
+        &format!(
+            "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+            lang.code()
+        ),
     );
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
     response
 }
 
