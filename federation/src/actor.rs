@@ -94,8 +94,28 @@ impl LocalActor {
     pub fn shared_inbox(&self) -> String {
         format!("{}/inbox", self.base())
     }
+    /// The instance actor (`Application`): it follows relays and may sign
+    /// fetches, as Mastodon's instance actor does. It shares the node's key
+    /// pair; the organisation stays the node's public identity.
+    pub fn instance_id(&self) -> String {
+        format!("{}/instance", self.base())
+    }
+    pub fn instance_key_id(&self) -> String {
+        format!("{}/instance#main-key", self.base())
+    }
+    pub fn instance_inbox(&self) -> String {
+        format!("{}/instance/inbox", self.base())
+    }
+    /// Whether `url` names one of our two actors.
+    pub fn is_our_actor(&self, url: &str) -> bool {
+        url == self.id() || url == self.instance_id()
+    }
     pub fn followers(&self) -> String {
         format!("{}/actor/followers", self.base())
+    }
+    /// `https` or `http`: how this node is reached.
+    pub fn scheme(&self) -> &str {
+        self.base().split_once("://").map_or("https", |(s, _)| s)
     }
     pub fn host(&self) -> String {
         crate::net::authority_of(self.base()).unwrap_or_default()
@@ -135,16 +155,45 @@ impl LocalActor {
     }
 }
 
-/// The JSON-LD context of our documents, with the `noaber:` extension terms.
+impl LocalActor {
+    /// The instance actor's document (ActivityStreams `Application`), the
+    /// kind of actor LitePub relays accept as a subscriber.
+    pub fn instance_document(&self) -> Value {
+        json!({
+            "@context": context(),
+            "id": self.instance_id(),
+            "type": "Application",
+            "preferredUsername": self.host(),
+            "name": self.row.name,
+            "summary": "Instance actor: follows relays on behalf of this node.",
+            "url": format!("{}/", self.base()),
+            "inbox": self.instance_inbox(),
+            "outbox": format!("{}/actor/outbox", self.base()),
+            "endpoints": { "sharedInbox": self.shared_inbox() },
+            "manuallyApprovesFollowers": true,
+            "discoverable": false,
+            "publicKey": {
+                "id": self.instance_key_id(),
+                "owner": self.instance_id(),
+                "publicKeyPem": self.row.public_key_pem,
+            },
+        })
+    }
+}
+
+/// The JSON-LD context of our documents, with the `noaber:` extension terms
+/// and the Mastodon terms we use (`discoverable`).
 pub fn context() -> Value {
     json!([
         "https://www.w3.org/ns/activitystreams",
         "https://w3id.org/security/v1",
         {
             "noaber": "https://noaber.nl/ns#",
+            "toot": "http://joinmastodon.org/ns#",
             "nodeKind": "noaber:nodeKind",
             "region": "noaber:region",
             "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "discoverable": "toot:discoverable",
         }
     ])
 }

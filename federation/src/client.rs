@@ -51,6 +51,8 @@ pub enum FetchError {
     Redirects(String),
     #[error("signing failed")]
     Sign,
+    #[error("the outgoing HTTP client could not be built: {0}")]
+    Client(String),
 }
 
 /// Resolves names and keeps only addresses we may connect to.
@@ -85,7 +87,14 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    pub fn new(allow: Vec<AllowEntry>, allow_http: bool, user_agent: &str) -> Self {
+    /// The one client for every outgoing request. An error here means the
+    /// safe client could not be built; there is no unsafe fallback.
+    pub fn new(
+        allow: Vec<AllowEntry>,
+        allow_http: bool,
+        user_agent: &str,
+        timeout: Duration,
+    ) -> Result<Self, FetchError> {
         // One crypto provider on purpose: ring, which sqlx's rustls uses too.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let allow = Arc::new(allow);
@@ -94,18 +103,18 @@ impl HttpClient {
             .redirect(reqwest::redirect::Policy::none())
             .retry(reqwest::retry::never())
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(15))
+            .timeout(timeout)
             .no_proxy()
             .dns_resolver(Arc::new(SafeResolver {
                 allow: allow.clone(),
             }))
             .build()
-            .unwrap_or_else(|_| Client::new());
-        Self {
+            .map_err(|e| FetchError::Client(e.to_string()))?;
+        Ok(Self {
             client,
             allow,
             allow_http,
-        }
+        })
     }
 
     /// Refuses URLs we may not request, before any connection is made.
@@ -160,6 +169,18 @@ impl HttpClient {
         url: &Url,
         signer: Option<&Signer>,
     ) -> Result<(Url, serde_json::Value), FetchError> {
+        self.fetch_where(url, signer, |_| false).await
+    }
+
+    /// [`Self::fetch`], also accepting a document whose `id` is not the URL
+    /// it came from when `id_ok` says so (key documents served at the key's
+    /// address that describe the actor).
+    pub async fn fetch_where(
+        &self,
+        url: &Url,
+        signer: Option<&Signer>,
+        id_ok: impl Fn(&str) -> bool,
+    ) -> Result<(Url, serde_json::Value), FetchError> {
         let mut current = url.clone();
         for _ in 0..2 {
             self.check_url(&current)?;
@@ -211,7 +232,7 @@ impl HttpClient {
             let value: serde_json::Value =
                 serde_json::from_slice(&body).map_err(|_| FetchError::Json(current.to_string()))?;
             let id = value.get("id").and_then(|v| v.as_str()).unwrap_or("");
-            if Url::parse(id).ok().as_ref() != Some(&current) {
+            if Url::parse(id).ok().as_ref() != Some(&current) && !id_ok(id) {
                 return Err(FetchError::IdMismatch {
                     url: current.to_string(),
                     id: id.to_owned(),
@@ -310,5 +331,18 @@ impl Signer {
             SystemTime::now(),
         )
         .map_err(|_| FetchError::Sign)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No quiet fallback to a client without the address checks.
+    #[test]
+    fn a_client_that_cannot_be_built_is_an_error() {
+        let bad = HttpClient::new(Vec::new(), false, "Noaber\n1.0", Duration::from_secs(5));
+        assert!(matches!(bad, Err(FetchError::Client(_))));
+        assert!(HttpClient::new(Vec::new(), false, "Noaber/1.0", Duration::from_secs(5)).is_ok());
     }
 }

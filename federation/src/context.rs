@@ -29,8 +29,17 @@ pub struct FederationSettings {
     pub unreachable_after: Duration,
     /// How often an unreachable inbox is probed.
     pub probe_every: Duration,
-    /// Deliveries sent at the same time.
+    /// Deliveries sent at the same time (active slots).
     pub concurrency: usize,
+    /// Deliveries to one host at the same time.
+    pub per_host: usize,
+    /// Failures in a row after which a host's circuit opens.
+    pub breaker_after: u32,
+    /// A request still unanswered after this gives its active slot to
+    /// another host and waits on in a parked one.
+    pub slow_after: Duration,
+    /// How long one outgoing request may take in all.
+    pub request_timeout: Duration,
     pub user_agent: String,
 }
 
@@ -44,7 +53,11 @@ impl Default for FederationSettings {
             give_up_after: Duration::from_secs(7 * 24 * 3600),
             unreachable_after: Duration::from_secs(24 * 3600),
             probe_every: Duration::from_secs(12 * 3600),
-            concurrency: 16,
+            concurrency: 64,
+            per_host: 4,
+            breaker_after: 3,
+            slow_after: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(15),
             user_agent: format!("Noaber/{}", env!("CARGO_PKG_VERSION")),
         }
     }
@@ -79,6 +92,7 @@ pub(crate) struct Inner {
     pub wake: Notify,
     pub usage: Option<Arc<dyn UsageSource>>,
     pub version: String,
+    pub forms: crate::servers::FormCache,
 }
 
 impl Federation {
@@ -88,13 +102,16 @@ impl Federation {
         settings: FederationSettings,
         usage: Option<Arc<dyn UsageSource>>,
         version: &str,
-    ) -> Self {
+    ) -> Result<Self, crate::client::FetchError> {
+        // Fails closed: without the safe client (its resolver refuses
+        // private addresses) the node must not start at all.
         let http = HttpClient::new(
             settings.allow_private.clone(),
             settings.allow_http,
             &settings.user_agent,
-        );
-        Self {
+            settings.request_timeout,
+        )?;
+        Ok(Self {
             inner: Arc::new(Inner {
                 write,
                 read,
@@ -105,8 +122,9 @@ impl Federation {
                 wake: Notify::new(),
                 usage,
                 version: version.to_owned(),
+                forms: crate::servers::FormCache::default(),
             }),
-        }
+        })
     }
 
     pub(crate) fn write(&self) -> &DatabaseConnection {

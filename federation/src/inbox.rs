@@ -14,6 +14,7 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::Value;
 
+use crate::client::FetchError;
 use crate::entity::received_activity;
 use crate::net::authority_of;
 use crate::signature::{self, SignatureError};
@@ -58,6 +59,29 @@ pub fn check_host(headers: &HeaderMap, local: &actor::LocalActor) -> Result<()> 
     }
 }
 
+/// Whether the id's path could have been minted by the actor's server for
+/// this actor. Where the actor lives at `/<kind>/<name>` (Mastodon,
+/// GoToSocial, Pleroma, Lemmy), an id under `/<kind>/<other name>/…` belongs
+/// to another actor of the same server and is refused; ids elsewhere on
+/// the host (`/activities/…`) say nothing either way.
+pub fn minted_for(actor_url: &str, id: &str) -> bool {
+    let (Ok(actor), Ok(id)) = (url::Url::parse(actor_url), url::Url::parse(id)) else {
+        return false;
+    };
+    let segments = |u: &url::Url| -> Vec<String> {
+        u.path_segments()
+            .map(|s| s.filter(|p| !p.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
+    let a = segments(&actor);
+    let i = segments(&id);
+    let n = a.len();
+    if n < 2 || i.len() < n || i[..n - 1] != a[..n - 1] {
+        return true;
+    }
+    i[n - 1] == a[n - 1]
+}
+
 /// Handles one POST to the inbox.
 pub async fn receive(
     fed: &Federation,
@@ -66,12 +90,14 @@ pub async fn receive(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Outcome> {
-    let (sig, signing_string) = signature::check_request(
+    let local = actor::load(fed).await?;
+    let checked = signature::check_incoming(
         method,
         path_and_query,
         headers,
         Some(body),
         SystemTime::now(),
+        local.scheme(),
     )?;
 
     let activity: Value =
@@ -90,26 +116,34 @@ pub async fn receive(
         .ok_or_else(|| Error::BadActivity("no actor".into()))?;
 
     if blocks::is_blocked_url(fed, actor_url).await?
-        || blocks::is_blocked_url(fed, &sig.key_id).await?
+        || blocks::is_blocked_url(fed, &checked.key_id).await?
     {
         return Err(Error::Forbidden);
     }
 
-    // The key must be the actor's own.
-    let owner = sig.key_owner_guess();
-    if owner != actor_url {
+    // The key must be the actor's own: `<actor>#fragment` by convention,
+    // or a key on the actor's host that is proven below.
+    let actor_host =
+        authority_of(actor_url).ok_or_else(|| Error::BadActivity("actor is not a URL".into()))?;
+    let by_convention = checked.key_owner_guess() == actor_url;
+    if !by_convention
+        && (checked.key_id.contains('#')
+            || authority_of(&checked.key_id).as_deref() != Some(actor_host.as_str()))
+    {
         return Err(Error::BadActivity(
             "the signing key is not the actor's".into(),
         ));
     }
-    let actor_host =
-        authority_of(actor_url).ok_or_else(|| Error::BadActivity("actor is not a URL".into()))?;
     if authority_of(id).as_deref() != Some(actor_host.as_str()) {
         return Err(Error::BadActivity(
             "activity id and actor are on different hosts".into(),
         ));
     }
-    let local = actor::load(fed).await?;
+    if !minted_for(actor_url, id) {
+        return Err(Error::BadActivity(
+            "the activity id belongs to another actor of that server".into(),
+        ));
+    }
     // The signed Host must be ours, or a request signed for another server
     // could be replayed here.
     check_host(headers, &local)?;
@@ -123,9 +157,23 @@ pub async fn receive(
         ));
     }
 
-    remote::verify_signed(fed, actor_url, &sig, &signing_string).await?;
+    match remote::verify_request(fed, Some(actor_url), &checked).await {
+        Ok(_) => {}
+        // An actor deleted on its server: Mastodon sends its Delete to every
+        // inbox it knows, and the actor answers 404 or 410 by then. Without
+        // a key on record there is nothing to check it with, and nothing to
+        // delete: acknowledge it, or the sender retries for days.
+        Err(Error::Remote(FetchError::Gone(_) | FetchError::Status { status: 404, .. }))
+            if kind == "Delete" && remote::cached(fed, actor_url).await?.is_none() =>
+        {
+            tracing::debug!(kind, "delete from an actor that is gone, ignored");
+            return Ok(Outcome::Ignored);
+        }
+        Err(e) => return Err(e),
+    }
+    crate::servers::record_form(fed, &actor_host, checked.form).await?;
 
-    // Once per id, whatever happens next.
+    // Once per id and actor, whatever happens next.
     let first = received_activity::ActiveModel {
         activity_id: Set(id.to_owned()),
         kind: Set(kind.to_owned()),
@@ -147,8 +195,10 @@ pub async fn receive(
         Err(e) => {
             // Not applied: forget the id, so the sender's retry is not taken
             // for a replay.
-            use sea_orm::EntityTrait;
-            let _ = received_activity::Entity::delete_by_id(id.to_owned())
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            let _ = received_activity::Entity::delete_many()
+                .filter(received_activity::Column::ActivityId.eq(id))
+                .filter(received_activity::Column::ActorUrl.eq(actor_url))
                 .exec(fed.write())
                 .await;
             Err(e)
@@ -190,6 +240,9 @@ async fn apply(
                     "the answer does not name our follow".into(),
                 ));
             };
+            if crate::relays::received_answer(fed, actor_url, follow_id, kind == "Accept").await? {
+                return Ok(Outcome::Applied);
+            }
             follows::received_answer(fed, actor_url, follow_id, kind == "Accept").await?;
             Ok(Outcome::Applied)
         }
@@ -251,11 +304,52 @@ pub async fn prune(fed: &Federation) -> Result<u64> {
 
 /// Whether an activity id was received (for tests and diagnostics).
 pub async fn was_received(fed: &Federation, activity_id: &str) -> Result<bool> {
-    use sea_orm::EntityTrait;
-    Ok(
-        received_activity::Entity::find_by_id(activity_id.to_owned())
-            .one(fed.read())
-            .await?
-            .is_some(),
-    )
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    Ok(received_activity::Entity::find()
+        .filter(received_activity::Column::ActivityId.eq(activity_id))
+        .one(fed.read())
+        .await?
+        .is_some())
+}
+
+/// Who sent the activity with this id (every actor that did).
+pub async fn received_from(fed: &Federation, activity_id: &str) -> Result<Vec<String>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    Ok(received_activity::Entity::find()
+        .filter(received_activity::Column::ActivityId.eq(activity_id))
+        .all(fed.read())
+        .await?
+        .into_iter()
+        .map(|r| r.actor_url)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::minted_for;
+
+    #[test]
+    fn ids_under_another_actors_path_are_not_minted_for_this_one() {
+        let alice = "https://social.example/users/alice";
+        assert!(minted_for(
+            alice,
+            "https://social.example/users/alice#follows/1"
+        ));
+        assert!(minted_for(
+            alice,
+            "https://social.example/users/alice/statuses/1/activity"
+        ));
+        assert!(minted_for(alice, "https://social.example/activities/4d2"));
+        assert!(!minted_for(
+            alice,
+            "https://social.example/users/bob/statuses/1/activity"
+        ));
+        assert!(!minted_for(alice, "https://social.example/users/bob"));
+        // Our own nodes: one actor at `/actor`, ids under `/activities`.
+        assert!(minted_for(
+            "https://zuid.example/actor",
+            "https://zuid.example/activities/1"
+        ));
+        assert!(!minted_for("not a url", "https://x.example/a"));
+    }
 }

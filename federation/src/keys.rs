@@ -14,7 +14,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ring::rand::SystemRandom;
 use ring::signature::{
-    RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, RsaPublicKeyComponents,
+    RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RSA_PSS_2048_8192_SHA512, RsaKeyPair,
+    RsaPublicKeyComponents,
 };
 use rsa::RsaPublicKey;
 use rsa::pkcs1::DecodeRsaPublicKey;
@@ -99,11 +100,24 @@ impl VerifyingKey {
         let Ok(sig) = STANDARD.decode(signature_b64.trim()) else {
             return false;
         };
+        self.verify_bytes(message, &sig, crate::signature::Algorithm::RsaPkcs1Sha256)
+    }
+
+    pub fn verify_bytes(
+        &self,
+        message: &[u8],
+        signature: &[u8],
+        algorithm: crate::signature::Algorithm,
+    ) -> bool {
+        let params = match algorithm {
+            crate::signature::Algorithm::RsaPkcs1Sha256 => &RSA_PKCS1_2048_8192_SHA256,
+            crate::signature::Algorithm::RsaPssSha512 => &RSA_PSS_2048_8192_SHA512,
+        };
         RsaPublicKeyComponents {
             n: &self.n,
             e: &self.e,
         }
-        .verify(&RSA_PKCS1_2048_8192_SHA256, message, &sig)
+        .verify(params, message, signature)
         .is_ok()
     }
 }

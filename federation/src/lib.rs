@@ -14,14 +14,18 @@ mod context;
 pub mod entity;
 pub mod error;
 pub mod follows;
+pub mod hosts;
 pub mod inbox;
 pub mod keys;
 pub mod kind;
+pub mod message_signature;
 pub mod net;
 pub mod objects;
 pub mod outbox;
+pub mod relays;
 pub mod remote;
 pub mod routes;
+pub mod servers;
 pub mod signature;
 
 pub use context::{Federation, FederationSettings, Usage, UsageSource};

@@ -126,9 +126,15 @@ pub async fn signed_fetcher(
     }
     let local = actor::load(fed).await?;
     crate::inbox::check_host(headers, &local)?;
-    let (sig, text) =
-        signature::check_request(method, path_and_query, headers, None, SystemTime::now())?;
-    let actor = remote::verify_signed(fed, &sig.key_owner_guess(), &sig, &text).await?;
+    let checked = signature::check_incoming(
+        method,
+        path_and_query,
+        headers,
+        None,
+        SystemTime::now(),
+        local.scheme(),
+    )?;
+    let actor = remote::verify_request(fed, None, &checked).await?;
     Ok(Some(actor.actor_url))
 }
 

@@ -2,13 +2,14 @@
 //!
 //! An outgoing activity is stored with one delivery row per inbox, in one
 //! transaction, before anything is sent. A worker sends due deliveries,
-//! signed, a few at a time. Failures are retried with exponential backoff
+//! signed, each in its own task with per-host limits. Failures are retried with exponential backoff
 //! for a week; a permanent refusal (400, 401, 403, 404, 405, 410, 422) is
 //! recorded as failed and shown, not counted as delivered. An inbox that has
 //! failed for a day is unreachable and is only probed now and then until it
 //! answers. Rows, not memory: a restart or crash loses nothing, and a
 //! delivered row is never sent again.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
@@ -23,7 +24,9 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 use url::Url;
 
+use crate::client::{FetchError, Signer};
 use crate::entity::{delivery, inbox_health, outbox_activity};
+use crate::hosts::{HostGate, Outcome, host_of};
 use crate::{Federation, Result};
 
 pub const PENDING: &str = "pending";
@@ -86,7 +89,13 @@ pub async fn enqueue(fed: &Federation, activity: &Value, inboxes: &[String]) -> 
     Ok(row.id)
 }
 
-/// Runs forever: sends due deliveries, sleeps until woken or the next is due.
+/// Runs forever: sends due deliveries as slots free up, sleeping until
+/// woken, a slot frees, or the next retry may be due.
+///
+/// There is no batch barrier: each delivery runs in its own task and
+/// gives its slot back the moment its request ends, so one slow host never
+/// holds up the others. See [`crate::hosts`] for the per-host limits and
+/// the circuit breaker.
 pub async fn run_worker(fed: Federation) {
     // Rows left "sending" by a crash were not confirmed: send them again
     // (receivers ignore a repeated activity id).
@@ -95,17 +104,31 @@ pub async fn run_worker(fed: Federation) {
         .filter(delivery::Column::State.eq(SENDING))
         .exec(fed.write())
         .await;
-    let slots = Arc::new(Semaphore::new(fed.settings().concurrency.max(1)));
+    let settings = fed.settings();
+    let gate = Arc::new(HostGate::new(settings));
+    let active = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+    // Requests that outlived `slow_after` wait here instead of in an active
+    // slot; bounded, so a flood of black holes cannot open sockets at will.
+    let parked = Arc::new(Semaphore::new(settings.concurrency.max(1) * 8));
     loop {
-        match send_due(&fed, &slots).await {
-            Ok(0) => {
-                // Nothing due: wait for new work, or poll again shortly (a
-                // retry may come due; another process may have queued work).
-                let _ =
-                    tokio::time::timeout(StdDuration::from_millis(500), fed.inner.wake.notified())
-                        .await;
+        let free = active.available_permits();
+        let started = if free == 0 {
+            Ok(0)
+        } else {
+            start_due(&fed, &gate, &active, &parked, free).await
+        };
+        match started {
+            Ok(n) if n > 0 && active.available_permits() > 0 => {}
+            Ok(_) => {
+                // Nothing startable: wait for new work or a freed slot, or
+                // poll again shortly (a retry may come due; another process
+                // may have queued work).
+                tokio::select! {
+                    () = fed.inner.wake.notified() => {}
+                    () = gate.freed.notified() => {}
+                    () = tokio::time::sleep(StdDuration::from_millis(500)) => {}
+                }
             }
-            Ok(_) => {}
             Err(e) => {
                 tracing::warn!(error = %e, "outbox worker");
                 tokio::time::sleep(StdDuration::from_secs(1)).await;
@@ -114,51 +137,72 @@ pub async fn run_worker(fed: Federation) {
     }
 }
 
-/// Sends one batch of due deliveries; returns how many were started.
-async fn send_due(fed: &Federation, slots: &Arc<Semaphore>) -> Result<usize> {
+/// Claims up to `free` due deliveries whose hosts can take them, and starts
+/// each in its own task. Deliveries to a host whose circuit is open are
+/// deferred without an attempt. Returns how many were started.
+async fn start_due(
+    fed: &Federation,
+    gate: &Arc<HostGate>,
+    active: &Arc<Semaphore>,
+    parked: &Arc<Semaphore>,
+    free: usize,
+) -> Result<usize> {
     let now = Utc::now();
-    let due = delivery::Entity::find()
+    let busy = gate.busy_inboxes();
+    let mut query = delivery::Entity::find()
         .filter(delivery::Column::State.eq(PENDING))
-        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .filter(delivery::Column::NextAttemptAt.lte(now));
+    if !busy.is_empty() {
+        query = query.filter(delivery::Column::Inbox.is_not_in(busy));
+    }
+    let due = query
         .order_by_asc(delivery::Column::NextAttemptAt)
-        .limit(256)
+        .order_by_asc(delivery::Column::Id)
+        .limit(u64::try_from(free.saturating_mul(4).clamp(16, 1024)).unwrap_or(1024))
         .all(fed.read())
         .await?;
     if due.is_empty() {
         return Ok(0);
     }
+    let plan = gate.plan(due, free);
+    for (until, ids) in &plan.deferred {
+        defer(fed, ids, *until).await?;
+    }
+    if plan.take.is_empty() {
+        return Ok(0);
+    }
     let signer = fed.signer().await?;
     // The claim mark: whole milliseconds, so that every database stores and
     // compares it exactly.
-    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
-    // Claim the whole batch in one statement; then keep only the rows that
-    // are ours now (another process may have claimed some first).
-    let ids: Vec<i32> = due.iter().map(|d| d.id).collect();
+    let mark = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
+    // Claim in one statement; then keep only the rows that are ours now
+    // (another process may have claimed some first).
+    let ids: Vec<i32> = plan.take.iter().map(|d| d.id).collect();
     delivery::Entity::update_many()
         .col_expr(delivery::Column::State, Expr::value(SENDING))
-        .col_expr(delivery::Column::NextAttemptAt, Expr::value(now))
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(mark))
         .filter(delivery::Column::Id.is_in(ids.clone()))
         .filter(delivery::Column::State.eq(PENDING))
         .exec(fed.write())
         .await?;
-    let ours: std::collections::HashSet<i32> = delivery::Entity::find()
+    let ours: HashSet<i32> = delivery::Entity::find()
         .select_only()
         .column(delivery::Column::Id)
         .filter(delivery::Column::Id.is_in(ids))
         .filter(delivery::Column::State.eq(SENDING))
-        .filter(delivery::Column::NextAttemptAt.eq(now))
+        .filter(delivery::Column::NextAttemptAt.eq(mark))
         .into_tuple::<i32>()
         .all(fed.write())
         .await?
         .into_iter()
         .collect();
-    let mut handles = Vec::with_capacity(due.len());
-    let mut bodies: std::collections::HashMap<i32, Arc<Vec<u8>>> = std::collections::HashMap::new();
-    for d in due {
+    let mut bodies: HashMap<i32, (Arc<Vec<u8>>, Signer)> = HashMap::new();
+    let mut started = 0;
+    for d in plan.take {
         if !ours.contains(&d.id) {
             continue;
         }
-        let body = match bodies.get(&d.outbox_id) {
+        let (body, signer) = match bodies.get(&d.outbox_id) {
             Some(b) => b.clone(),
             None => {
                 let Some(a) = outbox_activity::Entity::find_by_id(d.outbox_id)
@@ -167,34 +211,122 @@ async fn send_due(fed: &Federation, slots: &Arc<Semaphore>) -> Result<usize> {
                 else {
                     continue;
                 };
-                let b = Arc::new(a.json.into_bytes());
+                let signer = signer_for(fed, &signer, &a.json).await?;
+                let b = (Arc::new(a.json.into_bytes()), signer);
                 bodies.insert(d.outbox_id, b.clone());
                 b
             }
         };
-        let permit = slots.clone().acquire_owned().await;
+        let Ok(permit) = active.clone().try_acquire_owned() else {
+            // Out of slots after all: give the row back for the next round.
+            release_claim(fed, d.id).await?;
+            continue;
+        };
+        let host = host_of(&d.inbox);
+        gate.start(&host, &d.inbox);
+        started += 1;
         let fed = fed.clone();
-        let signer = signer.clone();
-        handles.push(tokio::spawn(async move {
-            let _permit = permit;
-            let outcome = match Url::parse(&d.inbox) {
-                Ok(inbox) => {
-                    fed.http()
-                        .post(&inbox, body.as_ref().clone(), &signer)
-                        .await
-                }
-                Err(_) => Err(crate::client::FetchError::Url(d.inbox.clone())),
-            };
+        let gate = gate.clone();
+        let parked = parked.clone();
+        tokio::spawn(async move {
+            let outcome = send(&fed, &d, body, &signer, permit, &parked).await;
+            gate.finish(&host, &d.inbox, outcome_kind(&outcome), Utc::now());
             if let Err(e) = record(&fed, &d, outcome).await {
                 tracing::warn!(error = %e, "recording a delivery failed");
             }
-        }));
-    }
-    let started = handles.len();
-    for h in handles {
-        let _ = h.await;
+            gate.freed.notify_one();
+        });
     }
     Ok(started)
+}
+
+/// Sends one delivery. The active slot is given back when the request
+/// ends, or earlier when it is slow: then the request waits on in a parked
+/// slot, and the active one serves another host.
+async fn send(
+    fed: &Federation,
+    d: &delivery::Model,
+    body: Arc<Vec<u8>>,
+    signer: &Signer,
+    permit: tokio::sync::OwnedSemaphorePermit,
+    parked: &Arc<Semaphore>,
+) -> std::result::Result<reqwest::StatusCode, FetchError> {
+    let inbox = Url::parse(&d.inbox).map_err(|_| FetchError::Url(d.inbox.clone()))?;
+    let request = fed.http().post(&inbox, body.as_ref().clone(), signer);
+    tokio::pin!(request);
+    tokio::select! {
+        outcome = &mut request => return outcome,
+        () = tokio::time::sleep(fed.settings().slow_after) => {}
+    }
+    match parked.clone().try_acquire_owned() {
+        Ok(parked_permit) => {
+            drop(permit);
+            fed.wake();
+            let outcome = request.await;
+            drop(parked_permit);
+            outcome
+        }
+        // Too many parked already: keep the active slot.
+        Err(_) => request.await,
+    }
+}
+
+/// The instance actor signs what it sends (relay follows); the
+/// organisation signs everything else.
+async fn signer_for(fed: &Federation, org: &Signer, json: &str) -> Result<Signer> {
+    #[derive(serde::Deserialize)]
+    struct ActorOnly {
+        actor: Option<String>,
+    }
+    let actor = serde_json::from_str::<ActorOnly>(json)
+        .ok()
+        .and_then(|a| a.actor);
+    let local = crate::actor::load(fed).await?;
+    if actor.as_deref() == Some(local.instance_id().as_str()) {
+        return Ok(Signer {
+            key_id: local.instance_key_id(),
+            key: org.key.clone(),
+        });
+    }
+    Ok(org.clone())
+}
+
+async fn release_claim(fed: &Federation, id: i32) -> Result<()> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::State, Expr::value(PENDING))
+        .filter(delivery::Column::Id.eq(id))
+        .filter(delivery::Column::State.eq(SENDING))
+        .exec(fed.write())
+        .await?;
+    Ok(())
+}
+
+/// Moves deliveries to a host whose circuit is open to the time it will
+/// be probed again; this costs them no attempt.
+async fn defer(fed: &Federation, ids: &[i32], until: DateTime<Utc>) -> Result<()> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(until))
+        .col_expr(
+            delivery::Column::LastError,
+            Expr::value(DEFERRED_MESSAGE.to_owned()),
+        )
+        .filter(delivery::Column::Id.is_in(ids.to_vec()))
+        .filter(delivery::Column::State.eq(PENDING))
+        .exec(fed.write())
+        .await?;
+    Ok(())
+}
+
+/// What a deferred delivery shows as its last error.
+pub const DEFERRED_MESSAGE: &str =
+    "deferred: the server failed several times in a row and is tried again later";
+
+fn outcome_kind(outcome: &std::result::Result<reqwest::StatusCode, FetchError>) -> Outcome {
+    match outcome {
+        // Any answer but a server error means the host is there.
+        Ok(s) if !s.is_server_error() && s.as_u16() != 429 => Outcome::Answered,
+        _ => Outcome::Failed,
+    }
 }
 
 /// Statuses after which trying again cannot help.
@@ -205,7 +337,7 @@ fn permanent(status: u16) -> bool {
 async fn record(
     fed: &Federation,
     d: &delivery::Model,
-    outcome: std::result::Result<reqwest::StatusCode, crate::client::FetchError>,
+    outcome: std::result::Result<reqwest::StatusCode, FetchError>,
 ) -> Result<()> {
     let now = Utc::now();
     let attempts = d.attempts + 1;

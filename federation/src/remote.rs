@@ -7,6 +7,8 @@ use serde_json::Value;
 use url::Url;
 
 use crate::entity::remote_actor;
+use crate::net::authority_of;
+use crate::signature::Checked;
 use crate::{Error, Federation, Result};
 
 /// How long a fetched actor is trusted before it is fetched again.
@@ -63,6 +65,7 @@ pub fn parse_actor(doc: &Value) -> Result<remote_actor::Model> {
         actor_type: str_field(doc, "type").unwrap_or("Person").to_owned(),
         public_key_pem: pem.to_owned(),
         fetched_at: Utc::now(),
+        key_id: str_field(key, "id").map(str::to_owned),
     })
 }
 
@@ -85,6 +88,7 @@ async fn store(fed: &Federation, mut m: remote_actor::Model) -> Result<remote_ac
         actor_type: Set(m.actor_type.clone()),
         public_key_pem: Set(m.public_key_pem.clone()),
         fetched_at: Set(m.fetched_at),
+        key_id: Set(m.key_id.clone()),
     };
     let saved = if existing.is_some() {
         active.update(fed.write()).await?
@@ -153,18 +157,103 @@ pub async fn get(fed: &Federation, actor_url: &str, refresh: bool) -> Result<rem
 pub async fn verify_signed(
     fed: &Federation,
     owner: &str,
-    sig: &crate::signature::ParsedSignature,
-    signing_string: &str,
+    checked: &Checked,
 ) -> Result<remote_actor::Model> {
     let actor = get(fed, owner, false).await?;
     let key = fed.inner.keys.get(&actor.public_key_pem)?;
-    if crate::signature::verify(sig, signing_string, &key).is_ok() {
+    if checked.verify(&key).is_ok() {
         return Ok(actor);
     }
     let actor = get(fed, owner, true).await?;
     let key = fed.inner.keys.get(&actor.public_key_pem)?;
-    crate::signature::verify(sig, signing_string, &key)?;
+    checked.verify(&key)?;
     Ok(actor)
+}
+
+/// Verifies a checked request and returns the actor it proves.
+///
+/// `claimed` is the actor an activity names; a signed GET names none.
+/// A key id `<actor>#fragment` belongs to that actor by convention. A key
+/// at an address of its own (GoToSocial: `/users/name/main-key`) must be
+/// on the actor's host and is accepted when the actor's document names it
+/// as its key, or when the key document names the actor as its owner.
+pub async fn verify_request(
+    fed: &Federation,
+    claimed: Option<&str>,
+    checked: &Checked,
+) -> Result<remote_actor::Model> {
+    let key_id = checked.key_id.as_str();
+    let guess = checked.key_owner_guess();
+    if key_id.contains('#') || claimed.is_some_and(|c| c == key_id) {
+        if claimed.is_some_and(|c| c != guess) {
+            return Err(Error::BadActivity(
+                "the signing key is not the actor's".into(),
+            ));
+        }
+        return verify_signed(fed, &guess, checked).await;
+    }
+    let owner = match claimed {
+        Some(c) => c.to_owned(),
+        None => fetch_key(fed, key_id).await?.0,
+    };
+    if authority_of(key_id) != authority_of(&owner) {
+        return Err(Error::BadActivity(
+            "the signing key is not the actor's".into(),
+        ));
+    }
+    let actor = get(fed, &owner, false).await?;
+    if actor.key_id.as_deref() == Some(key_id) {
+        return verify_signed(fed, &owner, checked).await;
+    }
+    // The actor does not name this key (or the cached copy is old): the key
+    // document decides, with its owner.
+    let (key_owner, pem) = fetch_key(fed, key_id).await?;
+    if key_owner != owner {
+        return Err(Error::BadActivity(
+            "the signing key is not the actor's".into(),
+        ));
+    }
+    let key = fed.inner.keys.get(&pem)?;
+    checked.verify(&key)?;
+    Ok(actor)
+}
+
+/// Fetches a key document: `(owner, publicKeyPem)`. Either a key object
+/// (`id` is the key id, with `owner`) or an actor whose `publicKey.id` is
+/// the key id, as GoToSocial serves at its key addresses. The owner must be
+/// on the key's host.
+pub async fn fetch_key(fed: &Federation, key_id: &str) -> Result<(String, String)> {
+    let bad = |m: &str| Error::BadActivity(format!("key document: {m}"));
+    let url = Url::parse(key_id).map_err(|_| bad("key id is not a URL"))?;
+    let signer = fed.signer().await.ok();
+    let host = crate::net::authority(&url);
+    let (_, doc) = fed
+        .http()
+        .fetch_where(&url, signer.as_ref(), |id| {
+            authority_of(id).as_deref() == Some(host.as_str())
+        })
+        .await?;
+    let doc_id = str_field(&doc, "id").unwrap_or_default();
+    let (owner, pem) = if doc_id == key_id {
+        (str_field(&doc, "owner"), str_field(&doc, "publicKeyPem"))
+    } else {
+        let key = doc.get("publicKey").ok_or_else(|| bad("no publicKey"))?;
+        let key = key.as_array().and_then(|l| l.first()).unwrap_or(key);
+        if str_field(key, "id") != Some(key_id) {
+            return Err(bad("it names another key"));
+        }
+        let owner = str_field(key, "owner").unwrap_or(doc_id);
+        if owner != doc_id {
+            return Err(bad("the key belongs to another actor"));
+        }
+        (Some(owner), str_field(key, "publicKeyPem"))
+    };
+    let owner = owner.ok_or_else(|| bad("no owner"))?;
+    let pem = pem.ok_or_else(|| bad("no publicKeyPem"))?;
+    if authority_of(owner).as_deref() != Some(host.as_str()) {
+        return Err(bad("the owner is on another host"));
+    }
+    Ok((owner.to_owned(), pem.to_owned()))
 }
 
 pub async fn cached(fed: &Federation, actor_url: &str) -> Result<Option<remote_actor::Model>> {

@@ -27,6 +27,8 @@ where
         .route("/.well-known/nodeinfo", get(nodeinfo_links))
         .route("/nodeinfo/2.1", get(nodeinfo))
         .route("/actor", get(actor_document))
+        .route("/instance", get(instance_document))
+        .route("/instance/inbox", post(inbox_post))
         .route("/actor/outbox", get(outbox_collection))
         .route("/actor/followers", get(followers_collection))
         .route("/actor/following", get(following_collection))
@@ -43,6 +45,36 @@ pub fn wants_activity_json(headers: &HeaderMap) -> bool {
         .is_some_and(|a| {
             a.contains("application/activity+json") || a.contains("application/ld+json")
         })
+}
+
+/// Whether a request prefers a page to JSON: it names `text/html` with a
+/// higher weight than any JSON type. `*/*`, `application/json` or no Accept
+/// header get JSON, which is what key fetchers and verifiers send.
+pub fn prefers_html(headers: &HeaderMap) -> bool {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let mut html: Option<f32> = None;
+    let mut json: Option<f32> = None;
+    for part in accept.split(',') {
+        let mut pieces = part.split(';');
+        let media = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = pieces
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let slot = match media.as_str() {
+            "text/html" | "application/xhtml+xml" => &mut html,
+            "application/activity+json" | "application/ld+json" | "application/json" => &mut json,
+            _ => continue,
+        };
+        *slot = Some(slot.map_or(q, |old: f32| old.max(q)));
+    }
+    match (html, json) {
+        (Some(h), Some(j)) => h > 0.0 && h > j,
+        (Some(h), None) => h > 0.0,
+        _ => false,
+    }
 }
 
 /// Middleware: the home URL asked for ActivityPub redirects to the actor,
@@ -81,6 +113,23 @@ async fn webfinger(
     let resource = q.resource.unwrap_or_default();
     let wanted = resource.strip_prefix("acct:").unwrap_or(&resource);
     let (name, host) = wanted.split_once('@').unwrap_or((wanted, ""));
+    // The instance actor is `host@host`, as Mastodon names its own.
+    if (name.eq_ignore_ascii_case(&local.host()) && host.eq_ignore_ascii_case(&local.host()))
+        || resource == local.instance_id()
+    {
+        let doc = json!({
+            "subject": format!("acct:{}@{}", local.host(), local.host()),
+            "aliases": [local.instance_id()],
+            "links": [
+                { "rel": "self", "type": "application/activity+json", "href": local.instance_id() },
+            ],
+        });
+        return Ok((
+            [(header::CONTENT_TYPE, "application/jrd+json; charset=utf-8")],
+            axum::Json(doc),
+        )
+            .into_response());
+    }
     let ours = (name.eq_ignore_ascii_case(&local.row.username)
         && host.eq_ignore_ascii_case(&local.host()))
         || resource == local.id()
@@ -131,11 +180,17 @@ async fn actor_document(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let local = actor::load(&fed).await?;
-    if !wants_activity_json(&headers) {
+    if prefers_html(&headers) {
         // People get a small profile at the same address.
         return Ok(axum::response::Html(profile_page(&local)).into_response());
     }
     Ok(activity_json(local.document()))
+}
+
+/// The instance actor is for machines only: always JSON.
+async fn instance_document(State(fed): State<Federation>) -> Result<Response, Error> {
+    let local = actor::load(&fed).await?;
+    Ok(activity_json(local.instance_document()))
 }
 
 async fn outbox_collection(State(fed): State<Federation>) -> Result<Response, Error> {
@@ -250,4 +305,39 @@ fn profile_page(local: &actor::LocalActor) -> String {
         user = escape(&local.row.username),
         host = escape(&local.host()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(v: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(v) = v {
+            h.insert(header::ACCEPT, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn only_requests_that_prefer_html_get_a_page() {
+        for json in [
+            None,
+            Some("*/*"),
+            Some("application/json"),
+            Some("application/activity+json"),
+            Some("application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""),
+            Some("application/json, text/html;q=0.5"),
+            Some("text/html;q=0"),
+        ] {
+            assert!(!prefers_html(&accept(json)), "{json:?}");
+        }
+        for html in [
+            Some("text/html"),
+            Some("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
+            Some("text/html, application/json;q=0.5"),
+        ] {
+            assert!(prefers_html(&accept(html)), "{html:?}");
+        }
+    }
 }

@@ -12,6 +12,7 @@ mod m20261125_000002_care;
 mod m20261125_000003_federation;
 mod m20261125_000004_care_indexes;
 mod m20261125_000005_volunteer_login_unique;
+mod m20261125_000006_federation_reliability;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_federation::Migration),
             Box::new(m20261125_000004_care_indexes::Migration),
             Box::new(m20261125_000005_volunteer_login_unique::Migration),
+            Box::new(m20261125_000006_federation_reliability::Migration),
         ]
     }
 }

@@ -38,13 +38,17 @@ pub struct AppState {
 const PROFILE_TTL: Duration = Duration::from_secs(5);
 
 impl AppState {
-    pub fn new(db: Db, settings: Settings, profile: Option<NodeProfile>) -> Self {
-        Self {
-            federation: crate::fed::handle(&db, &settings),
+    pub fn new(
+        db: Db,
+        settings: Settings,
+        profile: Option<NodeProfile>,
+    ) -> Result<Self, StartError> {
+        Ok(Self {
+            federation: crate::fed::handle(&db, &settings).map_err(StartError::Http)?,
             db,
             settings: Arc::new(settings),
             profile: Arc::new(RwLock::new((Instant::now(), profile))),
-        }
+        })
     }
 
     /// The node profile; `None` before setup.
@@ -100,6 +104,8 @@ pub enum StartError {
     Profile(#[from] profile::Error),
     #[error("het certificaat of de sleutel voor HTTPS kan niet gelezen worden: {0}")]
     Tls(std::io::Error),
+    #[error("de veilige HTTP-client voor federatie kan niet gemaakt worden: {0}")]
+    Http(noaber_federation::client::FetchError),
 }
 
 /// Builds the complete router for a state.
@@ -184,7 +190,7 @@ impl Application {
             }
             None => None,
         };
-        let state = AppState::new(db, settings, profile.clone());
+        let state = AppState::new(db, settings, profile.clone())?;
         // A node set up before federation existed gets its actor now.
         if let Some(p) = &profile
             && noaber_federation::actor::find(&state.federation)
@@ -208,6 +214,12 @@ impl Application {
             state,
             shutdown_tx,
         })
+    }
+
+    /// The running node's own federation handle: what it publishes through
+    /// here wakes its outbox worker at once.
+    pub fn federation(&self) -> noaber_federation::Federation {
+        self.state.federation.clone()
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {

@@ -72,6 +72,15 @@ pub enum Command {
     /// De bezorging van berichten aan andere nodes.
     #[command(subcommand)]
     Deliveries(DeliveriesCommand),
+    /// Relays (LitePub: ActivityRelay, Pleroma-relays) waarop deze node zich abonneert.
+    #[command(subcommand)]
+    Relays(RelaysCommand),
+    /// Andere servers die berichten stuurden, met de ondertekening die ze gebruiken.
+    Servers {
+        /// Uitvoer als JSON, voor scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Blokkeer een domein: berichten ervan worden geweigerd, volgers verwijderd.
     Block {
         /// Domeinnaam, bijvoorbeeld spam.example.
@@ -196,6 +205,26 @@ pub enum FollowingCommand {
     /// Stop met volgen (stuurt Undo).
     Unfollow {
         /// Het actor-adres.
+        actor_url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RelaysCommand {
+    /// Abonneer op een relay: het adres van de relay-actor of de inbox van de relay.
+    Add {
+        /// Bijvoorbeeld https://relay.example/actor of https://relay.example/inbox
+        url: String,
+    },
+    /// Toon de relays, één per regel: status, actor-adres, inbox.
+    List {
+        /// Uitvoer als JSON, voor scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop het abonnement (stuurt Undo).
+    Remove {
+        /// Het actor-adres van de relay.
         actor_url: String,
     },
 }
@@ -382,10 +411,12 @@ pub async fn run(cli: Cli, io: &mut dyn CliIo) -> Result<()> {
         | Command::Followers(_)
         | Command::Following(_)
         | Command::Deliveries(_)
+        | Command::Relays(_)
+        | Command::Servers { .. }
         | Command::Block { .. }
         | Command::Unblock { .. } => {
             let db = open_db(&settings).await?;
-            let fed = crate::fed::handle(&db, &settings);
+            let fed = crate::fed::handle(&db, &settings).map_err(|e| fail(e.to_string()))?;
             let result = run_network(&fed, cli.command, io).await;
             db.close().await;
             result
@@ -500,7 +531,7 @@ async fn run_setup(
     setup::validate(&input).map_err(|inv| fail(describe_invalid(&inv)))?;
     input.admin_password =
         io.password("NOABER_ADMIN_PASSWORD", "Wachtwoord voor de beheerder: ")?;
-    let fed = crate::fed::handle(db, settings);
+    let fed = crate::fed::handle(db, settings).map_err(|e| fail(e.to_string()))?;
     match setup::run(db, &fed, &input).await {
         Ok((node, admin)) => {
             writeln!(
@@ -776,8 +807,49 @@ async fn run_network(
     cmd: Command,
     io: &mut dyn CliIo,
 ) -> Result<()> {
-    use noaber_federation::{blocks, follows, outbox};
+    use noaber_federation::{blocks, follows, outbox, relays, servers};
     match cmd {
+        Command::Relays(RelaysCommand::Add { url }) => {
+            let r = relays::subscribe(fed, &url).await.map_err(fed_error)?;
+            writeln!(io.out(), "{}\t{}\t{}", r.state, r.actor_url, r.inbox)?;
+        }
+        Command::Relays(RelaysCommand::List { json }) => {
+            let list = relays::list(fed).await.map_err(fed_error)?;
+            if json {
+                serde_json::to_writer(io.out(), &list).map_err(std::io::Error::other)?;
+                writeln!(io.out())?;
+            } else if list.is_empty() {
+                writeln!(
+                    io.out(),
+                    "Nog geen relays. Voeg er een toe met: noaber relays add ADRES"
+                )?;
+            } else {
+                for r in &list {
+                    writeln!(io.out(), "{}\t{}\t{}", r.state, r.actor_url, r.inbox)?;
+                }
+            }
+        }
+        Command::Relays(RelaysCommand::Remove { actor_url }) => {
+            relays::unsubscribe(fed, &actor_url)
+                .await
+                .map_err(fed_error)?;
+            writeln!(io.out(), "Abonnement beëindigd: {actor_url}")?;
+        }
+        Command::Servers { json } => {
+            let list = servers::list(fed).await.map_err(fed_error)?;
+            if json {
+                let rows: Vec<serde_json::Value> = list
+                    .iter()
+                    .map(|(host, form)| serde_json::json!({"host": host, "signature": form}))
+                    .collect();
+                serde_json::to_writer(io.out(), &rows).map_err(std::io::Error::other)?;
+                writeln!(io.out())?;
+            } else {
+                for (host, form) in &list {
+                    writeln!(io.out(), "{host}\t{form}")?;
+                }
+            }
+        }
         Command::Follow { target } => {
             let f = follows::follow(fed, &target).await.map_err(fed_error)?;
             writeln!(

@@ -47,6 +47,8 @@ pub struct FederationConfig {
     pub retry_base_seconds: u32,
     /// Deliveries sent at the same time.
     pub concurrency: u32,
+    /// How long one outgoing request may take, in seconds.
+    pub request_timeout_seconds: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -123,7 +125,8 @@ impl Settings {
                 allow_http: false,
                 allow_private: Vec::new(),
                 retry_base_seconds: 60,
-                concurrency: 16,
+                concurrency: 64,
+                request_timeout_seconds: 15,
             },
         }
     }
@@ -161,6 +164,7 @@ const KEYS: &[(&str, &str)] = &[
     ("federation", "allow_private"),
     ("federation", "retry_base_seconds"),
     ("federation", "concurrency"),
+    ("federation", "request_timeout_seconds"),
 ];
 
 /// A raw value and where it came from, so that an error can name its source.
@@ -401,7 +405,10 @@ fn apply(s: &mut Settings, section: &str, key: &str, value: &str) -> Result<(), 
         ("federation", "retry_base_seconds") => {
             s.federation.retry_base_seconds = positive(value, 86_400)?
         }
-        ("federation", "concurrency") => s.federation.concurrency = positive(value, 256)?,
+        ("federation", "concurrency") => s.federation.concurrency = positive(value, 1024)?,
+        ("federation", "request_timeout_seconds") => {
+            s.federation.request_timeout_seconds = positive(value, 300)?
+        }
         _ => return Err("onbekende instelling".into()),
     }
     Ok(())

@@ -16,13 +16,19 @@ use crate::db::Db;
 use crate::entity::{session, user};
 use crate::profile::NodeProfile;
 
-pub fn handle(db: &Db, settings: &Settings) -> Federation {
+/// The federation handle; fails when the safe outgoing HTTP client cannot
+/// be built (the node must not start without it).
+pub fn handle(
+    db: &Db,
+    settings: &Settings,
+) -> Result<Federation, noaber_federation::client::FetchError> {
     let cfg = &settings.federation;
     let fs = FederationSettings {
         allow_http: cfg.allow_http,
         allow_private: cfg.allow_private.clone(),
         retry_base: Duration::from_secs(u64::from(cfg.retry_base_seconds)),
         concurrency: cfg.concurrency as usize,
+        request_timeout: Duration::from_secs(u64::from(cfg.request_timeout_seconds)),
         ..FederationSettings::default()
     };
     Federation::new(

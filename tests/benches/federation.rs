@@ -348,7 +348,7 @@ async fn main() {
         s
     };
     let db = noaber_node::db::Db::connect(&settings).await.expect("db");
-    let fed = noaber_node::fed::handle(&db, &settings);
+    let fed = noaber_node::fed::handle(&db, &settings).expect("federation handle");
     let now = chrono::Utc::now();
     for i in 0..followers_n {
         let actor_url = format!("{sink_base}/actors/{i}");

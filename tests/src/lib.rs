@@ -97,6 +97,8 @@ pub struct TestNode {
     pub addr: std::net::SocketAddr,
     pub settings: Settings,
     pub dir: TempDir,
+    /// The node's own federation handle (in-process publishing).
+    pub fed: noaber_federation::Federation,
     handle: ShutdownHandle,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -114,12 +116,14 @@ impl TestNode {
             .expect("application starts");
         let addr = app.local_addr().expect("local addr");
         let handle = app.shutdown_handle();
+        let fed = app.federation();
         let task = tokio::spawn(app.run_until_stopped());
         Self {
             base: format!("http://{addr}"),
             addr,
             settings,
             dir,
+            fed,
             handle,
             task,
         }
@@ -217,7 +221,7 @@ impl TestNode {
         let db = noaber_node::db::Db::connect(&self.settings)
             .await
             .expect("db");
-        noaber_node::fed::handle(&db, &self.settings)
+        noaber_node::fed::handle(&db, &self.settings).expect("federation handle")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 /// Polls `check` until it returns true, for at most `secs` seconds.
-async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
+pub(crate) async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
@@ -34,20 +34,20 @@ async fn state_of(list: Vec<follows::FollowLine>, actor_url: &str) -> Option<Str
         .map(|f| f.state)
 }
 
-async fn follower_state(fed: &Federation, actor_url: &str) -> Option<String> {
+pub(crate) async fn follower_state(fed: &Federation, actor_url: &str) -> Option<String> {
     state_of(follows::followers(fed, None).await.unwrap(), actor_url).await
 }
 
-async fn following_state(fed: &Federation, actor_url: &str) -> Option<String> {
+pub(crate) async fn following_state(fed: &Federation, actor_url: &str) -> Option<String> {
     state_of(follows::following(fed).await.unwrap(), actor_url).await
 }
 
-fn actor_url(node: &TestNode) -> String {
+pub(crate) fn actor_url(node: &TestNode) -> String {
     format!("{}/actor", node.base)
 }
 
 /// `b` follows `a` and `a` approves; both sides agree.
-async fn follow_and_approve(a: &TestNode, b: &TestNode) {
+pub(crate) async fn follow_and_approve(a: &TestNode, b: &TestNode) {
     let out = b
         .cli(&["follow", &format!("{}/", a.base)], "")
         .await
@@ -469,7 +469,7 @@ async fn forged_and_replayed_activities_are_refused_or_ignored() {
 }
 
 /// A signed GET of `url` as `from`.
-async fn signed_get(from: &TestNode, url: &str) -> reqwest::Response {
+pub(crate) async fn signed_get(from: &TestNode, url: &str) -> reqwest::Response {
     let ff = from.federation().await;
     let local = actor::load(&ff).await.unwrap();
     let key =
@@ -808,7 +808,7 @@ async fn the_network_page_and_api_for_admins() {
 
 /// Makes `sink` an approved follower of the node behind `fed`, with the
 /// given inbox, as if it had followed.
-async fn add_follower(fed_db: &noaber_node::db::Db, actor_url: &str, inbox_url: &str) {
+pub(crate) async fn add_follower(fed_db: &noaber_node::db::Db, actor_url: &str, inbox_url: &str) {
     use noaber_federation::entity::{follower, remote_actor};
     use sea_orm::{ActiveModelTrait, Set};
     let now = chrono::Utc::now();

@@ -8,5 +8,7 @@ mod federation;
 mod foundation;
 mod login;
 mod logs;
+mod peers;
+mod reliability;
 mod roles;
 mod setup;

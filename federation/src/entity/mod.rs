@@ -10,4 +10,6 @@ pub mod local_actor;
 pub mod object;
 pub mod outbox_activity;
 pub mod received_activity;
+pub mod relay;
 pub mod remote_actor;
+pub mod remote_server;

@@ -16,6 +16,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub public_key_pem: String,
     pub fetched_at: DateTimeUtc,
+    /// The id of the key (`publicKey.id`), where the document gave one.
+    pub key_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
