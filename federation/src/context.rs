@@ -29,7 +29,9 @@ pub struct FederationSettings {
     pub unreachable_after: Duration,
     /// How often an unreachable inbox is probed.
     pub probe_every: Duration,
-    /// Deliveries sent at the same time (active slots).
+    /// Deliveries under way at the same time (active slots). Large enough
+    /// that hosts which never answer leave most slots to the others; a
+    /// request unanswered after `slow_after` moves to a parked slot.
     pub concurrency: usize,
     /// Deliveries to one host at the same time.
     pub per_host: usize,
@@ -53,7 +55,7 @@ impl Default for FederationSettings {
             give_up_after: Duration::from_secs(7 * 24 * 3600),
             unreachable_after: Duration::from_secs(24 * 3600),
             probe_every: Duration::from_secs(12 * 3600),
-            concurrency: 64,
+            concurrency: 256,
             per_host: 4,
             breaker_after: 3,
             slow_after: Duration::from_secs(2),

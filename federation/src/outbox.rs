@@ -109,7 +109,7 @@ pub async fn run_worker(fed: Federation) {
     let active = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     // Requests that outlived `slow_after` wait here instead of in an active
     // slot; bounded, so a flood of black holes cannot open sockets at will.
-    let parked = Arc::new(Semaphore::new(settings.concurrency.max(1) * 8));
+    let parked = Arc::new(Semaphore::new(settings.concurrency.max(1) * 4));
     loop {
         let free = active.available_permits();
         let started = if free == 0 {

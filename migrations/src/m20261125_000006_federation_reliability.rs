@@ -59,16 +59,6 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("idx_received_activities_received_at")
-                    .table(ReceivedActivities::Table)
-                    .col(ReceivedActivities::ReceivedAt)
-                    .to_owned(),
-            )
-            .await?;
-
-        manager
             .alter_table(
                 Table::alter()
                     .table(RemoteActors::Table)

@@ -79,7 +79,6 @@ fn noaber(data: &std::path::Path, args: &[&str], envs: &[(&str, &str)]) -> Comma
     }
     c.env("NOABER_FEDERATION_ALLOW_HTTP", "true")
         .env("NOABER_FEDERATION_ALLOW_PRIVATE", "127.0.0.0/8")
-        .env("NOABER_FEDERATION_CONCURRENCY", "64")
         .env("NOABER_LOG_LEVEL", "warn");
     c
 }
@@ -176,6 +175,11 @@ struct Sink {
     refused: Arc<AtomicUsize>,
     /// When the first delivery arrived.
     first: Arc<std::sync::Mutex<Option<Instant>>>,
+    /// Sinks with an index below this never answer (black holes).
+    dead_below: Arc<AtomicUsize>,
+    /// When the `mark`-th delivery arrived.
+    mark: Arc<AtomicUsize>,
+    mark_at: Arc<std::sync::Mutex<Option<Instant>>>,
 }
 
 async fn sink_inbox(
@@ -185,6 +189,10 @@ async fn sink_inbox(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> StatusCode {
+    if i < s.dead_below.load(Ordering::SeqCst) {
+        // Accept the connection, never answer.
+        std::future::pending::<()>().await;
+    }
     let path = format!("/inbox/{i}");
     let ok = signature::check_request(&method, &path, &headers, Some(&body), SystemTime::now())
         .and_then(|(sig, text)| signature::verify(&sig, &text, &s.key))
@@ -193,7 +201,12 @@ async fn sink_inbox(
         if let Ok(mut first) = s.first.lock() {
             first.get_or_insert_with(Instant::now);
         }
-        s.received.fetch_add(1, Ordering::SeqCst);
+        let n = s.received.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == s.mark.load(Ordering::SeqCst)
+            && let Ok(mut at) = s.mark_at.lock()
+        {
+            *at = Some(Instant::now());
+        }
         StatusCode::ACCEPTED
     } else {
         s.refused.fetch_add(1, Ordering::SeqCst);
@@ -325,23 +338,32 @@ async fn main() {
     let inbox_done = accepted.load(Ordering::SeqCst);
     peak_rss = peak_rss.max(rss_kb(pid, "VmRSS:"));
 
-    // Fan-out: 1,000 approved followers, each its own inbox on a sink.
+    // Fan-out: 1,000 approved followers, each its own server (its own
+    // port, so its own host as far as delivery limits go).
+    let live_n = followers_n - followers_n / 10;
     let sink = Sink {
         key: Arc::new(VerifyingKey::from_pem(&node_public_key(&node).await).expect("node key")),
         received: Arc::new(AtomicUsize::new(0)),
         refused: Arc::new(AtomicUsize::new(0)),
         first: Arc::new(std::sync::Mutex::new(None)),
+        dead_below: Arc::new(AtomicUsize::new(0)),
+        mark: Arc::new(AtomicUsize::new(live_n)),
+        mark_at: Arc::new(std::sync::Mutex::new(None)),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.4:0")
-        .await
-        .expect("sink bind");
-    let sink_base = format!("http://{}", listener.local_addr().expect("addr"));
     let app = Router::new()
         .route("/inbox/{i}", post(sink_inbox))
         .with_state(sink.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let mut sink_bases = Vec::with_capacity(followers_n);
+    for _ in 0..followers_n {
+        let listener = tokio::net::TcpListener::bind("127.0.0.4:0")
+            .await
+            .expect("sink bind");
+        sink_bases.push(format!("http://{}", listener.local_addr().expect("addr")));
+        let app = app.clone();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+    }
     let settings = {
         let mut s = noaber_node::Settings::with_data_dir(node.data.0.clone());
         s.federation.allow_http = true;
@@ -350,7 +372,7 @@ async fn main() {
     let db = noaber_node::db::Db::connect(&settings).await.expect("db");
     let fed = noaber_node::fed::handle(&db, &settings).expect("federation handle");
     let now = chrono::Utc::now();
-    for i in 0..followers_n {
+    for (i, sink_base) in sink_bases.iter().enumerate() {
         let actor_url = format!("{sink_base}/actors/{i}");
         remote_actor::ActiveModel {
             actor_url: Set(actor_url.clone()),
@@ -381,7 +403,7 @@ async fn main() {
     }
     let bare_sign_1000 = {
         let t = Instant::now();
-        for i in 0..followers_n {
+        for (i, sink_base) in sink_bases.iter().enumerate() {
             let u = url::Url::parse(&format!("{sink_base}/inbox/{i}")).expect("url");
             let _ = signature::sign(
                 &sk,
@@ -418,6 +440,32 @@ async fn main() {
         .and_then(|f| *f)
         .map(|first| done_at.duration_since(first))
         .unwrap_or(fanout);
+    let live_part = mark_span(&sink);
+
+    // The same again with 10% of the inboxes never answering: the time
+    // until the other 90% have it, from the first arrival.
+    sink.received.store(0, Ordering::SeqCst);
+    sink.dead_below.store(followers_n / 10, Ordering::SeqCst);
+    if let Ok(mut f) = sink.first.lock() {
+        *f = None;
+    }
+    if let Ok(mut m) = sink.mark_at.lock() {
+        *m = None;
+    }
+    objects::publish(
+        &fed,
+        json!({"type": "Note", "content": "Voor alle volgers, met dode"}),
+        objects::Visibility::Followers,
+    )
+    .await
+    .expect("publish");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while sink.received.load(Ordering::SeqCst) < live_n && Instant::now() < deadline {
+        peak_rss = peak_rss.max(rss_kb(pid, "VmRSS:"));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let live_delivered = sink.received.load(Ordering::SeqCst);
+    let with_dead = mark_span(&sink);
     let hwm = rss_kb(pid, "VmHWM:");
 
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -434,7 +482,7 @@ async fn main() {
             .map(|n| n.get())
             .unwrap_or(0)
     );
-    println!("node: release build, separate process, SQLite (WAL), 64 deliveries at once");
+    println!("node: release build, separate process, SQLite (WAL), 256 delivery slots, 4 per host");
     println!();
     println!("| measure | result | bare cost in this run | ratio |");
     println!("| --- | ---: | ---: | ---: |");
@@ -475,6 +523,17 @@ async fn main() {
         sending.as_secs_f64() / bare_sign_1000.as_secs_f64()
     );
     println!(
+        "| fan-out: first to {live_n}th delivery, all {followers_n} answering | {:.2} s | | |",
+        live_part.as_secs_f64(),
+    );
+    println!(
+        "| fan-out: first to last of {live_delivered}/{live_n} answering inboxes while {} never answer | {:.2} s | {:.2} s (all answering) | {:.2}x |",
+        followers_n / 10,
+        with_dead.as_secs_f64(),
+        live_part.as_secs_f64(),
+        with_dead.as_secs_f64() / live_part.as_secs_f64().max(1e-6)
+    );
+    println!(
         "| memory: idle node (RSS) | {:.1} MB | | |",
         idle_rss as f64 / 1024.0
     );
@@ -490,6 +549,16 @@ async fn main() {
     }
     db.close().await;
     drop(node);
+}
+
+/// From the first arrival to the `mark`-th.
+fn mark_span(sink: &Sink) -> Duration {
+    let first = sink.first.lock().ok().and_then(|f| *f);
+    let at = sink.mark_at.lock().ok().and_then(|m| *m);
+    match (first, at) {
+        (Some(f), Some(a)) => a.duration_since(f),
+        _ => Duration::ZERO,
+    }
 }
 
 async fn node_public_key(node: &Node) -> String {

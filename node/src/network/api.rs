@@ -1,11 +1,11 @@
 //! `/api/v1/follow-requests`, `/followers`, `/following`, `/deliveries`,
-//! `/blocks`, `/federation/policy` (admins).
+//! `/blocks`, `/federation/policy`, `/relays`, `/servers` (admins).
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use noaber_federation::actor::{AutoApprove, UsagePolicy};
-use noaber_federation::{blocks, follows, outbox};
+use noaber_federation::{blocks, follows, outbox, relays, servers};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -31,6 +31,108 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_blocks, block))
         .routes(routes!(unblock))
         .routes(routes!(get_policy, set_policy))
+        .routes(routes!(list_relays, add_relay))
+        .routes(routes!(remove_relay))
+        .routes(routes!(list_servers))
+}
+
+/// A LitePub relay subscription of the instance actor.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Relay {
+    /// `pending`, `accepted`, `rejected`.
+    pub state: String,
+    pub actor_url: String,
+    pub inbox: String,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<relays::RelayLine> for Relay {
+    fn from(r: relays::RelayLine) -> Self {
+        Self {
+            state: r.state,
+            actor_url: r.actor_url,
+            inbox: r.inbox,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RelayTarget {
+    /// The relay's actor URL, or its inbox URL.
+    pub url: String,
+}
+
+/// Relays the node subscribes to.
+#[utoipa::path(get, path = "/api/v1/relays", tag = "network", security(("bearer" = [])),
+    responses((status = 200, body = [Relay]), (status = 403, body = ErrorBody)))]
+async fn list_relays(
+    State(s): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<Vec<Relay>>, AppError> {
+    admin(&user)?;
+    Ok(Json(
+        relays::list(&s.federation)
+            .await?
+            .into_iter()
+            .map(Relay::from)
+            .collect(),
+    ))
+}
+
+/// Subscribes to a relay (the instance actor sends Follow); pending until
+/// the relay answers.
+#[utoipa::path(post, path = "/api/v1/relays", tag = "network", request_body = RelayTarget,
+    security(("bearer" = [])), responses((status = 201, body = Relay), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn add_relay(
+    State(s): State<AppState>,
+    user: ApiUser,
+    ApiJson(b): ApiJson<RelayTarget>,
+) -> Result<(StatusCode, Json<Relay>), AppError> {
+    admin(&user)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(relays::subscribe(&s.federation, &b.url).await?.into()),
+    ))
+}
+
+/// Ends a relay subscription (sends Undo).
+#[utoipa::path(post, path = "/api/v1/relays/remove", tag = "network", request_body = ActorRef,
+    security(("bearer" = [])), responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn remove_relay(
+    State(s): State<AppState>,
+    user: ApiUser,
+    ApiJson(b): ApiJson<ActorRef>,
+) -> Result<StatusCode, AppError> {
+    admin(&user)?;
+    relays::unsubscribe(&s.federation, &b.actor_url).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A server that sent signed requests, and how it signed them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Server {
+    pub host: String,
+    /// `draft-cavage` or `rfc9421`.
+    pub signature: String,
+}
+
+/// Servers that sent signed requests, with the signature standard each used.
+#[utoipa::path(get, path = "/api/v1/servers", tag = "network", security(("bearer" = [])),
+    responses((status = 200, body = [Server]), (status = 403, body = ErrorBody)))]
+async fn list_servers(
+    State(s): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<Vec<Server>>, AppError> {
+    admin(&user)?;
+    Ok(Json(
+        servers::list(&s.federation)
+            .await?
+            .into_iter()
+            .map(|(host, signature)| Server { host, signature })
+            .collect(),
+    ))
 }
 
 /// A follower or follow.
