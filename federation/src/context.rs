@@ -95,6 +95,7 @@ pub(crate) struct Inner {
     pub usage: Option<Arc<dyn UsageSource>>,
     pub version: String,
     pub forms: crate::servers::FormCache,
+    pub key_owners: crate::remote::KeyOwners,
 }
 
 impl Federation {
@@ -125,6 +126,7 @@ impl Federation {
                 usage,
                 version: version.to_owned(),
                 forms: crate::servers::FormCache::default(),
+                key_owners: crate::remote::KeyOwners::default(),
             }),
         })
     }

@@ -1,7 +1,9 @@
 //! Per-host limits and circuit breakers for outgoing deliveries.
 //!
 //! Deliveries to one host never wait on another host: each host may have
-//! only a few requests in flight, and a host that fails several times in a
+//! only a few requests in flight, and each inbox one, so that activities
+//! reach an inbox in the order they were sent (a Delete never overtakes its
+//! Create). A host that fails several times in a
 //! row gets an open circuit, so its deliveries are deferred without each
 //! costing a timeout. When the circuit's cool-down has passed, one
 //! delivery goes through as a probe ("half open"): an answer closes the
@@ -88,18 +90,23 @@ impl HostGate {
         if half_open { 1 } else { self.per_host }
     }
 
-    /// Inboxes in flight on hosts that cannot take more now, so the next
-    /// query does not fetch their rows again.
-    pub fn busy_inboxes(&self) -> Vec<String> {
+    /// What cannot take another delivery now: the inboxes in flight, and
+    /// the hosts at their limit, so the next query leaves their rows out.
+    pub fn busy(&self) -> (Vec<String>, Vec<String>) {
         let now = Utc::now();
         let Ok(hosts) = self.hosts.lock() else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
-        hosts
+        let inboxes = hosts
             .values()
-            .filter(|h| h.in_flight >= self.limit(h, now))
             .flat_map(|h| h.inboxes.keys().cloned())
-            .collect()
+            .collect();
+        let full = hosts
+            .iter()
+            .filter(|(_, h)| h.in_flight >= self.limit(h, now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        (inboxes, full)
     }
 
     /// Splits due deliveries (oldest first) into those to start now, at
@@ -114,17 +121,23 @@ impl HostGate {
             return plan;
         };
         let mut starting: HashMap<String, usize> = HashMap::new();
+        let mut inboxes: std::collections::HashSet<String> = std::collections::HashSet::new();
         for d in due {
             let key = host_of(&d.inbox);
-            let (in_flight, limit, open_until) = match hosts.get(&key) {
-                Some(h) => (h.in_flight, self.limit(h, now), h.open_until),
-                None => (0, self.per_host, None),
+            let (in_flight, limit, open_until, inbox_busy) = match hosts.get(&key) {
+                Some(h) => (
+                    h.in_flight,
+                    self.limit(h, now),
+                    h.open_until,
+                    h.inboxes.contains_key(&d.inbox),
+                ),
+                None => (0, self.per_host, None, false),
             };
             if let Some(until) = open_until.filter(|u| *u > now) {
                 plan.deferred.entry(until).or_default().push(d.id);
                 continue;
             }
-            if plan.take.len() >= free {
+            if plan.take.len() >= free || inbox_busy || inboxes.contains(&d.inbox) {
                 continue;
             }
             let n = starting.entry(key).or_insert(0);
@@ -132,6 +145,7 @@ impl HostGate {
                 continue;
             }
             *n += 1;
+            inboxes.insert(d.inbox.clone());
             plan.take.push(d);
         }
         plan
@@ -170,7 +184,10 @@ impl HostGate {
             }
             Outcome::Failed => {
                 h.failures = h.failures.saturating_add(1);
-                if h.failures >= self.threshold {
+                // Requests that were under way together fail together: one
+                // opening, not one per request.
+                let already_open = h.open_until.is_some_and(|u| u > now);
+                if h.failures >= self.threshold && !already_open {
                     h.opened = h.opened.saturating_add(1);
                     let wait = crate::outbox::backoff(
                         self.cool_down_base,
@@ -223,6 +240,7 @@ mod tests {
             last_error: None,
             created_at: now,
             delivered_at: None,
+            host: None,
         }
     }
 
@@ -239,27 +257,72 @@ mod tests {
     fn a_busy_host_does_not_take_the_slots_of_others() {
         let g = gate();
         let due = vec![
-            row(1, "https://slow.example/inbox"),
-            row(2, "https://slow.example/inbox"),
-            row(3, "https://slow.example/inbox"),
+            row(1, "https://slow.example/users/a/inbox"),
+            row(2, "https://slow.example/users/b/inbox"),
+            row(3, "https://slow.example/users/c/inbox"),
             row(4, "https://a.example/inbox"),
             row(5, "https://b.example/inbox"),
         ];
         let plan = g.plan(due, 10);
         let ids: Vec<i32> = plan.take.iter().map(|d| d.id).collect();
         assert_eq!(ids, vec![1, 2, 4, 5], "at most two at once per host");
-        g.start("slow.example", "https://slow.example/inbox");
-        g.start("slow.example", "https://slow.example/inbox");
-        assert_eq!(g.busy_inboxes(), vec!["https://slow.example/inbox"]);
+        g.start("slow.example", "https://slow.example/users/a/inbox");
+        g.start("slow.example", "https://slow.example/users/b/inbox");
+        let (mut inboxes, full) = g.busy();
+        inboxes.sort();
+        assert_eq!(
+            inboxes,
+            vec![
+                "https://slow.example/users/a/inbox",
+                "https://slow.example/users/b/inbox"
+            ]
+        );
+        assert_eq!(full, vec!["slow.example"]);
         let plan = g.plan(
             vec![
-                row(3, "https://slow.example/inbox"),
+                row(3, "https://slow.example/users/c/inbox"),
                 row(6, "https://c.example/inbox"),
             ],
             10,
         );
         assert_eq!(plan.take.len(), 1);
         assert_eq!(plan.take[0].id, 6);
+    }
+
+    #[test]
+    fn one_delivery_per_inbox_at_a_time_in_order() {
+        let g = gate();
+        let inbox = "https://social.example/inbox";
+        let plan = g.plan(vec![row(7, inbox), row(8, inbox)], 10);
+        let ids: Vec<i32> = plan.take.iter().map(|d| d.id).collect();
+        assert_eq!(ids, vec![7], "the Delete waits for its Create");
+        g.start("social.example", inbox);
+        assert!(g.plan(vec![row(8, inbox)], 10).take.is_empty());
+        g.finish("social.example", inbox, Outcome::Answered, Utc::now());
+        assert_eq!(g.plan(vec![row(8, inbox)], 10).take.len(), 1);
+    }
+
+    #[test]
+    fn failures_together_open_the_circuit_once() {
+        let g = gate();
+        let now = Utc::now();
+        for i in 0..4 {
+            g.start("dead.example", &format!("https://dead.example/{i}"));
+        }
+        for i in 0..4 {
+            g.finish(
+                "dead.example",
+                &format!("https://dead.example/{i}"),
+                Outcome::Failed,
+                now,
+            );
+        }
+        let plan = g.plan_at(vec![row(1, "https://dead.example/0")], 10, now);
+        assert_eq!(
+            *plan.deferred.keys().next().unwrap(),
+            now + Duration::seconds(10),
+            "the first cool-down, not a doubled one"
+        );
     }
 
     #[test]
@@ -272,6 +335,7 @@ mod tests {
             g.start(host, inbox);
             g.finish(host, inbox, Outcome::Failed, now);
         }
+        assert!(!g.is_open(host));
         assert!(!g.is_open(host), "two failures are not enough");
         g.start(host, inbox);
         g.finish(host, inbox, Outcome::Failed, now);

@@ -171,7 +171,10 @@ pub async fn receive(
         }
         Err(e) => return Err(e),
     }
-    crate::servers::record_form(fed, &actor_host, checked.form).await?;
+    // Bookkeeping only: a failed write must not refuse a verified activity.
+    if let Err(e) = crate::servers::record_form(fed, &actor_host, checked.form).await {
+        tracing::warn!(error = %e, "could not record the signature form");
+    }
 
     // Once per id and actor, whatever happens next.
     let first = received_activity::ActiveModel {
@@ -219,13 +222,24 @@ async fn apply(
     tracing::info!(kind, "activity received");
     match kind {
         "Follow" => {
-            if object_id != Some(local.id().as_str()) {
-                return Ok(Outcome::Ignored);
-            }
             let id = activity
                 .get("id")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
+            // Relays other than Mastodon's kind follow the subscriber's
+            // instance actor back; only relays we subscribed to may.
+            if object_id == Some(local.instance_id().as_str()) {
+                return Ok(
+                    if crate::relays::received_follow_back(fed, local, actor_url, id).await? {
+                        Outcome::Applied
+                    } else {
+                        Outcome::Ignored
+                    },
+                );
+            }
+            if object_id != Some(local.id().as_str()) {
+                return Ok(Outcome::Ignored);
+            }
             follows::received_follow(fed, actor_url, id).await?;
             Ok(Outcome::Applied)
         }

@@ -71,10 +71,21 @@ pub struct RequestParts<'a> {
 }
 
 impl RequestParts<'_> {
+    /// The Host header, lower case, without the scheme's default port
+    /// (RFC 9421, section 2.2.3).
     fn authority(&self) -> Result<String, SignatureError> {
-        header_values(self.headers, "host")
+        let host = header_values(self.headers, "host")
             .map(|h| h.to_ascii_lowercase())
-            .ok_or(SignatureError::HeaderMissing("host".into()))
+            .ok_or(SignatureError::HeaderMissing("host".into()))?;
+        let default_port = if self.scheme == "https" {
+            ":443"
+        } else {
+            ":80"
+        };
+        Ok(host
+            .strip_suffix(default_port)
+            .map(str::to_owned)
+            .unwrap_or(host))
     }
 
     fn component(&self, name: &str) -> Result<String, SignatureError> {
@@ -105,7 +116,8 @@ impl RequestParts<'_> {
 }
 
 /// Checks an RFC 9421 signature's inputs: coverage, freshness, digest.
-/// Returns what to verify with the key.
+/// Returns what to verify with the key. Only the first signature of a
+/// request is checked: fediverse servers send one.
 pub fn check(
     parts: &RequestParts<'_>,
     body: Option<&[u8]>,
@@ -182,8 +194,17 @@ pub fn check(
     }
 
     let covers = |c: &str| components.iter().any(|x| x == c);
+    if !covers("@method") {
+        return Err(SignatureError::NotSigned("@method"));
+    }
     if !(covers("@target-uri") || covers("@path") || covers("@request-target")) {
         return Err(SignatureError::NotSigned("@target-uri"));
+    }
+    // `@path` alone leaves a query string unsigned.
+    if parts.path_and_query.contains('?')
+        && !(covers("@target-uri") || covers("@request-target") || covers("@query"))
+    {
+        return Err(SignatureError::NotSigned("@query"));
     }
     if !(covers("@authority") || covers("host") || covers("@target-uri")) {
         return Err(SignatureError::NotSigned("@authority"));
@@ -269,7 +290,7 @@ mod tests {
         headers.insert(
             "signature-input",
             HeaderValue::from_static(
-                "sig1=(\"@method\" \"@authority\" \"@path\" \"content-digest\" \"date\");created=1618884473;keyid=\"test-key-rsa\"",
+                "sig1=(\"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\" \"date\");created=1618884473;keyid=\"test-key-rsa\"",
             ),
         );
         headers.insert("signature", HeaderValue::from_static("sig1=:AAAA:"));
@@ -285,9 +306,21 @@ mod tests {
         assert_eq!(
             checked.base,
             "\"@method\": POST\n\"@authority\": example.com\n\"@path\": /foo\n\
+             \"@query\": ?param=Value&Pet=dog\n\
              \"content-digest\": sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:\n\
              \"date\": Tue, 20 Apr 2021 02:07:55 GMT\n\
-             \"@signature-params\": (\"@method\" \"@authority\" \"@path\" \"content-digest\" \"date\");created=1618884473;keyid=\"test-key-rsa\""
+             \"@signature-params\": (\"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\" \"date\");created=1618884473;keyid=\"test-key-rsa\""
+        );
+        // The default port is not part of the authority.
+        let mut with_port = headers.clone();
+        with_port.insert("host", HeaderValue::from_static("example.com:443"));
+        let parts443 = RequestParts {
+            headers: &with_port,
+            ..parts
+        };
+        assert_eq!(
+            check(&parts443, Some(body), now).unwrap().base,
+            checked.base
         );
         // Another body: the digest no longer matches.
         assert_eq!(
@@ -309,7 +342,7 @@ mod tests {
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap()
             .as_secs();
-        let try_with = |components: &str| {
+        let try_at = |components: &str, target: &str| {
             let mut headers = HeaderMap::new();
             headers.insert("host", HeaderValue::from_static("example.com"));
             headers.insert(
@@ -330,13 +363,32 @@ mod tests {
             headers.insert("signature", HeaderValue::from_static("sig1=:AAAA:"));
             let parts = RequestParts {
                 method: &Method::POST,
-                path_and_query: "/inbox",
+                path_and_query: target,
                 scheme: "https",
                 headers: &headers,
             };
             check(&parts, Some(b"{}"), now).map(|_| ())
         };
+        let try_with = |components: &str| try_at(components, "/inbox");
         assert!(try_with("\"@method\" \"@target-uri\" \"content-digest\"").is_ok());
+        assert_eq!(
+            try_with("\"@target-uri\" \"content-digest\""),
+            Err(SignatureError::NotSigned("@method"))
+        );
+        assert_eq!(
+            try_at(
+                "\"@method\" \"@path\" \"@authority\" \"content-digest\"",
+                "/inbox?x=1"
+            ),
+            Err(SignatureError::NotSigned("@query"))
+        );
+        assert!(
+            try_at(
+                "\"@method\" \"@path\" \"@query\" \"@authority\" \"content-digest\"",
+                "/inbox?x=1"
+            )
+            .is_ok()
+        );
         assert_eq!(
             try_with("\"@method\" \"@authority\" \"content-digest\""),
             Err(SignatureError::NotSigned("@target-uri"))

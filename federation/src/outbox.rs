@@ -16,7 +16,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
@@ -72,6 +72,7 @@ pub async fn enqueue(fed: &Federation, activity: &Value, inboxes: &[String]) -> 
         delivery::ActiveModel {
             outbox_id: Set(row.id),
             inbox: Set(inbox.clone()),
+            host: Set(Some(host_of(inbox))),
             state: Set(PENDING.into()),
             attempts: Set(0),
             next_attempt_at: Set(now),
@@ -108,9 +109,16 @@ pub async fn run_worker(fed: Federation) {
     let gate = Arc::new(HostGate::new(settings));
     let active = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     // Requests that outlived `slow_after` wait here instead of in an active
-    // slot; bounded, so a flood of black holes cannot open sockets at will.
-    let parked = Arc::new(Semaphore::new(settings.concurrency.max(1) * 4));
+    // slot; bounded, so hosts that never answer cannot open sockets at will.
+    let parked = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+    let mut last_sweep = tokio::time::Instant::now();
     loop {
+        if last_sweep.elapsed() > StdDuration::from_secs(30) {
+            last_sweep = tokio::time::Instant::now();
+            if let Err(e) = reclaim_stale(&fed).await {
+                tracing::warn!(error = %e, "outbox: reclaiming stale claims");
+            }
+        }
         let free = active.available_permits();
         let started = if free == 0 {
             Ok(0)
@@ -137,6 +145,21 @@ pub async fn run_worker(fed: Federation) {
     }
 }
 
+/// Claims older than any request can last were lost (a failed write after
+/// sending, a process that died): make them due again. Receivers ignore a
+/// repeated activity id.
+async fn reclaim_stale(fed: &Federation) -> Result<u64> {
+    let limit = fed.settings().request_timeout + StdDuration::from_secs(60);
+    let before = Utc::now() - Duration::from_std(limit).unwrap_or(Duration::minutes(5));
+    Ok(delivery::Entity::update_many()
+        .col_expr(delivery::Column::State, Expr::value(PENDING))
+        .filter(delivery::Column::State.eq(SENDING))
+        .filter(delivery::Column::NextAttemptAt.lt(before))
+        .exec(fed.write())
+        .await?
+        .rows_affected)
+}
+
 /// Claims up to `free` due deliveries whose hosts can take them, and starts
 /// each in its own task. Deliveries to a host whose circuit is open are
 /// deferred without an attempt. Returns how many were started.
@@ -148,12 +171,19 @@ async fn start_due(
     free: usize,
 ) -> Result<usize> {
     let now = Utc::now();
-    let busy = gate.busy_inboxes();
+    let (busy_inboxes, full_hosts) = gate.busy();
     let mut query = delivery::Entity::find()
         .filter(delivery::Column::State.eq(PENDING))
         .filter(delivery::Column::NextAttemptAt.lte(now));
-    if !busy.is_empty() {
-        query = query.filter(delivery::Column::Inbox.is_not_in(busy));
+    if !busy_inboxes.is_empty() {
+        query = query.filter(delivery::Column::Inbox.is_not_in(busy_inboxes));
+    }
+    if !full_hosts.is_empty() {
+        query = query.filter(
+            Condition::any()
+                .add(delivery::Column::Host.is_null())
+                .add(delivery::Column::Host.is_not_in(full_hosts)),
+        );
     }
     let due = query
         .order_by_asc(delivery::Column::NextAttemptAt)
@@ -171,7 +201,9 @@ async fn start_due(
     if plan.take.is_empty() {
         return Ok(0);
     }
-    let signer = fed.signer().await?;
+    // Everything that can fail is read before the claim, so a claimed row
+    // is always started (or given back).
+    let bodies = bodies_and_signers(fed, &plan.take).await?;
     // The claim mark: whole milliseconds, so that every database stores and
     // compares it exactly.
     let mark = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
@@ -196,26 +228,16 @@ async fn start_due(
         .await?
         .into_iter()
         .collect();
-    let mut bodies: HashMap<i32, (Arc<Vec<u8>>, Signer)> = HashMap::new();
     let mut started = 0;
     for d in plan.take {
         if !ours.contains(&d.id) {
             continue;
         }
-        let (body, signer) = match bodies.get(&d.outbox_id) {
-            Some(b) => b.clone(),
-            None => {
-                let Some(a) = outbox_activity::Entity::find_by_id(d.outbox_id)
-                    .one(fed.read())
-                    .await?
-                else {
-                    continue;
-                };
-                let signer = signer_for(fed, &signer, &a.json).await?;
-                let b = (Arc::new(a.json.into_bytes()), signer);
-                bodies.insert(d.outbox_id, b.clone());
-                b
-            }
+        let Some((body, signer)) = bodies.get(&d.outbox_id).cloned() else {
+            // The activity is gone (cannot happen while deliveries point to
+            // it); nothing to send.
+            release_claim(fed, d.id).await?;
+            continue;
         };
         let Ok(permit) = active.clone().try_acquire_owned() else {
             // Out of slots after all: give the row back for the next round.
@@ -232,12 +254,60 @@ async fn start_due(
             let outcome = send(&fed, &d, body, &signer, permit, &parked).await;
             gate.finish(&host, &d.inbox, outcome_kind(&outcome), Utc::now());
             if let Err(e) = record(&fed, &d, outcome).await {
+                // Not recorded: give the row back, so it is tried again
+                // rather than left claimed (receivers ignore a repeat).
                 tracing::warn!(error = %e, "recording a delivery failed");
+                if let Err(e) = release_claim(&fed, d.id).await {
+                    tracing::warn!(error = %e, "releasing a delivery failed");
+                }
             }
             gate.freed.notify_one();
         });
     }
     Ok(started)
+}
+
+/// The body and signer of each activity among `take`, read in one query.
+async fn bodies_and_signers(
+    fed: &Federation,
+    take: &[delivery::Model],
+) -> Result<HashMap<i32, (Arc<Vec<u8>>, Signer)>> {
+    let mut ids: Vec<i32> = take.iter().map(|d| d.outbox_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let org = fed.signer().await?;
+    let local = crate::actor::load(fed).await?;
+    let instance = Signer {
+        key_id: local.instance_key_id(),
+        key: org.key.clone(),
+    };
+    let instance_id = local.instance_id();
+    Ok(outbox_activity::Entity::find()
+        .filter(outbox_activity::Column::Id.is_in(ids))
+        .all(fed.read())
+        .await?
+        .into_iter()
+        .map(|a| {
+            let signer = if actor_of(&a.json).as_deref() == Some(instance_id.as_str()) {
+                instance.clone()
+            } else {
+                org.clone()
+            };
+            (a.id, (Arc::new(a.json.into_bytes()), signer))
+        })
+        .collect())
+}
+
+/// The `actor` of a stored activity: the instance actor signs what it
+/// sends (relay follows); the organisation signs everything else.
+fn actor_of(json: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct ActorOnly {
+        actor: Option<String>,
+    }
+    serde_json::from_str::<ActorOnly>(json)
+        .ok()
+        .and_then(|a| a.actor)
 }
 
 /// Sends one delivery. The active slot is given back when the request
@@ -269,26 +339,6 @@ async fn send(
         // Too many parked already: keep the active slot.
         Err(_) => request.await,
     }
-}
-
-/// The instance actor signs what it sends (relay follows); the
-/// organisation signs everything else.
-async fn signer_for(fed: &Federation, org: &Signer, json: &str) -> Result<Signer> {
-    #[derive(serde::Deserialize)]
-    struct ActorOnly {
-        actor: Option<String>,
-    }
-    let actor = serde_json::from_str::<ActorOnly>(json)
-        .ok()
-        .and_then(|a| a.actor);
-    let local = crate::actor::load(fed).await?;
-    if actor.as_deref() == Some(local.instance_id().as_str()) {
-        return Ok(Signer {
-            key_id: local.instance_key_id(),
-            key: org.key.clone(),
-        });
-    }
-    Ok(org.clone())
 }
 
 async fn release_claim(fed: &Federation, id: i32) -> Result<()> {
@@ -408,6 +458,7 @@ pub fn backoff(base: StdDuration, max: StdDuration, attempts: i32) -> StdDuratio
 
 /// Records success or failure of an inbox; returns since when it fails.
 async fn mark_health(fed: &Federation, inbox: &str, ok: bool) -> Result<Option<DateTime<Utc>>> {
+    use sea_orm::sea_query::OnConflict;
     let now = Utc::now();
     let current = inbox_health::Entity::find_by_id(inbox.to_owned())
         .one(fed.read())
@@ -432,7 +483,9 @@ async fn mark_health(fed: &Federation, inbox: &str, ok: bool) -> Result<Option<D
                 .unwrap_or(now),
         )
     };
-    let row = inbox_health::ActiveModel {
+    // An upsert: deliveries to one inbox may end at the same moment, and
+    // the second must not fail on the first one's row.
+    inbox_health::Entity::insert(inbox_health::ActiveModel {
         inbox: Set(inbox.to_owned()),
         failing_since: Set(failing_since),
         last_success_at: Set(if ok {
@@ -440,12 +493,17 @@ async fn mark_health(fed: &Federation, inbox: &str, ok: bool) -> Result<Option<D
         } else {
             current.as_ref().and_then(|c| c.last_success_at)
         }),
-    };
-    if current.is_some() {
-        row.update(fed.write()).await?;
-    } else {
-        row.insert(fed.write()).await?;
-    }
+    })
+    .on_conflict(
+        OnConflict::column(inbox_health::Column::Inbox)
+            .update_columns([
+                inbox_health::Column::FailingSince,
+                inbox_health::Column::LastSuccessAt,
+            ])
+            .to_owned(),
+    )
+    .exec(fed.write())
+    .await?;
     Ok(failing_since)
 }
 

@@ -5,7 +5,9 @@
 //! of the public collection, as Mastodon sends it. The relay answers with
 //! `Accept` and from then on `Announce`s what its other subscribers
 //! publish; those arrive in the shared inbox and are handled like any
-//! other received activity.
+//! other received activity. Relays that follow their subscribers back
+//! (ActivityRelay for all but Mastodon, Pleroma's relay) get an Accept from
+//! the instance actor; no one else may follow it.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -160,5 +162,35 @@ pub async fn received_answer(
     a.updated_at = Set(Utc::now());
     a.update(fed.write()).await?;
     tracing::info!(accepted, "relay answered our subscription");
+    Ok(true)
+}
+
+/// A Follow of the instance actor. Accepted (by the instance actor) when it
+/// comes from a relay we subscribe to; returns false otherwise.
+pub async fn received_follow_back(
+    fed: &Federation,
+    local: &actor::LocalActor,
+    actor_url: &str,
+    follow_id: &str,
+) -> Result<bool> {
+    let Some(r) = relay::Entity::find()
+        .filter(relay::Column::ActorUrl.eq(actor_url))
+        .one(fed.read())
+        .await?
+    else {
+        return Ok(false);
+    };
+    let activity = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": outbox::new_activity_id(local.base()),
+        "type": "Accept",
+        "actor": local.instance_id(),
+        "object": {
+            "id": follow_id, "type": "Follow",
+            "actor": actor_url, "object": local.instance_id(),
+        },
+        "to": [actor_url],
+    });
+    outbox::enqueue(fed, &activity, &[r.inbox]).await?;
     Ok(true)
 }

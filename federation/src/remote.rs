@@ -1,6 +1,8 @@
 //! Remote actors: fetched, checked, cached; and resolving what an operator
 //! types (`name@host`, an actor URL, or a node's home address) to an actor.
 
+use std::time::{Duration as StdDuration, Instant};
+
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
@@ -175,8 +177,10 @@ pub async fn verify_signed(
 /// `claimed` is the actor an activity names; a signed GET names none.
 /// A key id `<actor>#fragment` belongs to that actor by convention. A key
 /// at an address of its own (GoToSocial: `/users/name/main-key`) must be
-/// on the actor's host and is accepted when the actor's document names it
-/// as its key, or when the key document names the actor as its owner.
+/// on the actor's host, and the actor's own document must name it as its
+/// key: a key document alone proves nothing, since anyone who can place a
+/// file on a host could serve one. The key document is only read to learn
+/// the owner when the request names no actor.
 pub async fn verify_request(
     fed: &Federation,
     claimed: Option<&str>,
@@ -194,35 +198,73 @@ pub async fn verify_request(
     }
     let owner = match claimed {
         Some(c) => c.to_owned(),
-        None => fetch_key(fed, key_id).await?.0,
+        None => key_owner(fed, key_id).await?,
     };
     if authority_of(key_id) != authority_of(&owner) {
         return Err(Error::BadActivity(
             "the signing key is not the actor's".into(),
         ));
     }
-    let actor = get(fed, &owner, false).await?;
-    if actor.key_id.as_deref() == Some(key_id) {
-        return verify_signed(fed, &owner, checked).await;
+    let mut actor = get(fed, &owner, false).await?;
+    if actor.key_id.as_deref() != Some(key_id) {
+        // The key may be new: fetch the actor again (at most once a minute).
+        actor = get(fed, &owner, true).await?;
+        if actor.key_id.as_deref() != Some(key_id) {
+            return Err(Error::BadActivity(
+                "the actor does not name this signing key".into(),
+            ));
+        }
     }
-    // The actor does not name this key (or the cached copy is old): the key
-    // document decides, with its owner.
-    let (key_owner, pem) = fetch_key(fed, key_id).await?;
-    if key_owner != owner {
-        return Err(Error::BadActivity(
-            "the signing key is not the actor's".into(),
-        ));
-    }
-    let key = fed.inner.keys.get(&pem)?;
-    checked.verify(&key)?;
-    Ok(actor)
+    verify_signed(fed, &owner, checked).await
 }
 
-/// Fetches a key document: `(owner, publicKeyPem)`. Either a key object
-/// (`id` is the key id, with `owner`) or an actor whose `publicKey.id` is
-/// the key id, as GoToSocial serves at its key addresses. The owner must be
-/// on the key's host.
-pub async fn fetch_key(fed: &Federation, key_id: &str) -> Result<(String, String)> {
+/// Key owners learned from key documents, and the key ids that failed,
+/// so that requests with made-up key ids cannot make us fetch at will.
+#[derive(Default)]
+pub struct KeyOwners(
+    std::sync::Mutex<std::collections::HashMap<String, (Option<String>, Instant)>>,
+);
+
+const OWNER_FRESH: StdDuration = StdDuration::from_secs(3600);
+const FAILURE_FRESH: StdDuration = StdDuration::from_secs(60);
+
+/// The owner a key document names, cached for an hour; a key id that could
+/// not be read is not tried again for a minute.
+async fn key_owner(fed: &Federation, key_id: &str) -> Result<String> {
+    let cached = fed
+        .inner
+        .key_owners
+        .0
+        .lock()
+        .ok()
+        .and_then(|m| m.get(key_id).cloned());
+    match cached {
+        Some((Some(owner), at)) if at.elapsed() < OWNER_FRESH => return Ok(owner),
+        Some((None, at)) if at.elapsed() < FAILURE_FRESH => {
+            return Err(Error::BadActivity(
+                "key document: could not be read a moment ago".into(),
+            ));
+        }
+        _ => {}
+    }
+    let fetched = fetch_key(fed, key_id).await;
+    if let Ok(mut m) = fed.inner.key_owners.0.lock() {
+        if m.len() > 10_000 {
+            m.clear();
+        }
+        m.insert(
+            key_id.to_owned(),
+            (fetched.as_ref().ok().cloned(), Instant::now()),
+        );
+    }
+    fetched
+}
+
+/// Fetches a key document and returns the owner it names: either a key
+/// object (`id` is the key id, with `owner`) or an actor whose
+/// `publicKey.id` is the key id, as GoToSocial serves at its key
+/// addresses. The owner must be on the key's host.
+pub async fn fetch_key(fed: &Federation, key_id: &str) -> Result<String> {
     let bad = |m: &str| Error::BadActivity(format!("key document: {m}"));
     let url = Url::parse(key_id).map_err(|_| bad("key id is not a URL"))?;
     let signer = fed.signer().await.ok();
@@ -234,8 +276,8 @@ pub async fn fetch_key(fed: &Federation, key_id: &str) -> Result<(String, String
         })
         .await?;
     let doc_id = str_field(&doc, "id").unwrap_or_default();
-    let (owner, pem) = if doc_id == key_id {
-        (str_field(&doc, "owner"), str_field(&doc, "publicKeyPem"))
+    let owner = if doc_id == key_id {
+        str_field(&doc, "owner")
     } else {
         let key = doc.get("publicKey").ok_or_else(|| bad("no publicKey"))?;
         let key = key.as_array().and_then(|l| l.first()).unwrap_or(key);
@@ -246,14 +288,13 @@ pub async fn fetch_key(fed: &Federation, key_id: &str) -> Result<(String, String
         if owner != doc_id {
             return Err(bad("the key belongs to another actor"));
         }
-        (Some(owner), str_field(key, "publicKeyPem"))
+        Some(owner)
     };
     let owner = owner.ok_or_else(|| bad("no owner"))?;
-    let pem = pem.ok_or_else(|| bad("no publicKeyPem"))?;
     if authority_of(owner).as_deref() != Some(host.as_str()) {
         return Err(bad("the owner is on another host"));
     }
-    Ok((owner.to_owned(), pem.to_owned()))
+    Ok(owner.to_owned())
 }
 
 pub async fn cached(fed: &Federation, actor_url: &str) -> Result<Option<remote_actor::Model>> {

@@ -180,11 +180,13 @@ async fn actor_document(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let local = actor::load(&fed).await?;
+    // One address, two answers: caches must keep them apart.
+    let vary = [(header::VARY, HeaderValue::from_static("Accept"))];
     if prefers_html(&headers) {
         // People get a small profile at the same address.
-        return Ok(axum::response::Html(profile_page(&local)).into_response());
+        return Ok((vary, axum::response::Html(profile_page(&local))).into_response());
     }
-    Ok(activity_json(local.document()))
+    Ok((vary, activity_json(local.document())).into_response())
 }
 
 /// The instance actor is for machines only: always JSON.

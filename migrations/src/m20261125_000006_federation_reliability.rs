@@ -2,7 +2,8 @@
 //! (id, actor), so another actor cannot spend an id first; remote actors
 //! remember their key id (keys at their own address, as GoToSocial has
 //! them); remote servers remember which signature standard worked; relay
-//! subscriptions of the instance actor.
+//! subscriptions of the instance actor; deliveries carry their host, so
+//! the outbox can leave out hosts that are busy.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -13,7 +14,16 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // A new primary key needs a new table on SQLite: build it, copy,
-        // swap.
+        // swap. SQLite runs migrations outside a transaction: a start that
+        // was cut off half-way may have left the new table behind.
+        manager
+            .drop_table(
+                Table::drop()
+                    .table(ReceivedActivitiesNew::Table)
+                    .if_exists()
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -68,6 +78,15 @@ impl MigrationTrait for Migration {
             .await?;
 
         manager
+            .alter_table(
+                Table::alter()
+                    .table(Deliveries::Table)
+                    .add_column(string_null(Deliveries::Host))
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
             .create_table(
                 Table::create()
                     .table(RemoteServers::Table)
@@ -105,11 +124,21 @@ impl MigrationTrait for Migration {
         manager
             .alter_table(
                 Table::alter()
+                    .table(Deliveries::Table)
+                    .drop_column(Deliveries::Host)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
                     .table(RemoteActors::Table)
                     .drop_column(RemoteActors::KeyId)
                     .to_owned(),
             )
             .await?;
+        // received_activities keeps its (id, actor) key: going back to a key
+        // on the id alone could fail on rows that share an id.
         Ok(())
     }
 }
@@ -132,6 +161,12 @@ enum ReceivedActivitiesNew {
 enum RemoteActors {
     Table,
     KeyId,
+}
+
+#[derive(DeriveIden)]
+enum Deliveries {
+    Table,
+    Host,
 }
 
 #[derive(DeriveIden)]

@@ -405,7 +405,7 @@ fn apply(s: &mut Settings, section: &str, key: &str, value: &str) -> Result<(), 
         ("federation", "retry_base_seconds") => {
             s.federation.retry_base_seconds = positive(value, 86_400)?
         }
-        ("federation", "concurrency") => s.federation.concurrency = positive(value, 4096)?,
+        ("federation", "concurrency") => s.federation.concurrency = positive(value, 1024)?,
         ("federation", "request_timeout_seconds") => {
             s.federation.request_timeout_seconds = positive(value, 300)?
         }

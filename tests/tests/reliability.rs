@@ -290,6 +290,33 @@ async fn keys_at_their_own_address_are_accepted_when_they_belong_to_the_actor() 
     follows::approve(&fa, &gts).await.unwrap();
     assert_eq!(peer.get_cavage(&key_id, &private).await, StatusCode::OK);
 
+    // A key document on the actor's host that names the actor, while the
+    // actor names another key: anyone who can place a file on that host
+    // could serve such a document, so it proves nothing.
+    let intruder = Peer::start("127.0.0.48").await;
+    let planted = peer.url("/uploads/key.json");
+    peer.serve(
+        "/uploads/key.json",
+        StatusCode::OK,
+        json!({"id": planted, "owner": gts, "publicKeyPem": intruder.public_pem}),
+    );
+    let forged = json!({
+        "id": peer.url("/users/gts/follow/3"), "type": "Undo", "actor": gts,
+        "object": {"type": "Follow", "actor": gts, "object": actor_url(&a)},
+    });
+    assert_eq!(
+        intruder
+            .post_cavage(&planted, &a.url("/inbox"), &forged)
+            .await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(follower_state(&fa, &gts).await.as_deref(), Some("accepted"));
+    assert_ne!(
+        intruder.get_cavage(&planted, &private).await,
+        StatusCode::OK,
+        "a planted key reads nothing"
+    );
+
     // A key on another host is not the actor's.
     let other = Peer::start("127.0.0.48").await;
     let foreign_key = other.url("/keys/1");
@@ -521,22 +548,65 @@ async fn the_instance_actor_subscribes_to_a_relay_that_takes_only_applications()
         .status();
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    // The relay accepts, then relays a post.
+    // The relay accepts, as ActivityRelay writes it (the Follow embedded),
+    // to the shared inbox; then it follows back and relays a post.
     let accept = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": relay.url("/activities/accept-1"), "type": "Accept",
-        "actor": relay_actor, "object": follow["id"], "to": [a.url("/instance")],
+        "actor": relay_actor, "to": [a.url("/instance")],
+        "object": {"id": follow["id"], "type": "Follow", "object": relay_actor, "actor": a.url("/instance")},
+    });
+    assert_eq!(
+        relay
+            .post_cavage(&relay.url("/actor#main-key"), &a.url("/inbox"), &accept)
+            .await,
+        StatusCode::ACCEPTED
+    );
+    let follow_back = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": relay.url("/activities/follow-back-1"), "type": "Follow",
+        "actor": relay_actor, "object": a.url("/instance"), "to": [a.url("/instance")],
     });
     assert_eq!(
         relay
             .post_cavage(
                 &relay.url("/actor#main-key"),
                 &a.url("/instance/inbox"),
-                &accept
+                &follow_back
             )
             .await,
         StatusCode::ACCEPTED
     );
+    eventually(
+        15,
+        "the instance actor accepts the relay's follow",
+        || async {
+            relay.received().iter().any(|(_, x)| {
+                x["type"] == "Accept"
+                    && x["actor"] == a.url("/instance")
+                    && x["object"]["id"] == relay.url("/activities/follow-back-1")
+            })
+        },
+    )
+    .await;
+    // Nobody else may follow the instance actor.
+    let stranger = Peer::start("127.0.0.58").await;
+    let someone = stranger.serve_actor("/users/x", "Person", &stranger.url("/users/x#main-key"));
+    let follow_instance = json!({
+        "id": stranger.url("/users/x/follow/1"), "type": "Follow",
+        "actor": someone, "object": a.url("/instance"),
+    });
+    assert_eq!(
+        stranger
+            .post_cavage(
+                &stranger.url("/users/x#main-key"),
+                &a.url("/inbox"),
+                &follow_instance
+            )
+            .await,
+        StatusCode::ACCEPTED
+    );
+    assert!(follows::followers(&fa, None).await.unwrap().is_empty());
     let listed = a.cli(&["relays", "list"], "").await.unwrap();
     assert!(
         listed.starts_with(&format!("accepted\t{relay_actor}")),
