@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, Method};
 use sfv::{BareItem, Dictionary, FieldType, List, ListEntry, Parser};
 use sha2::{Digest as _, Sha256, Sha512};
 
-use crate::signature::{Algorithm, Checked, SignatureError, SignatureForm, fresh};
+use crate::signature::{Algorithm, Checked, SignatureError, SignatureForm, fresh, fresh_date};
 
 fn header_values(headers: &HeaderMap, name: &str) -> Option<String> {
     let values: Vec<&str> = headers
@@ -210,9 +210,7 @@ pub fn check(
         return Err(SignatureError::NotSigned("@authority"));
     }
     if covers("date") {
-        let date = header_values(parts.headers, "date").ok_or(SignatureError::Stale)?;
-        let when = httpdate::parse_http_date(&date).map_err(|_| SignatureError::Stale)?;
-        fresh(when, now)?;
+        fresh_date(header_values(parts.headers, "date").as_deref(), now)?;
     } else if let Some(created) = created {
         fresh(SystemTime::UNIX_EPOCH + Duration::from_secs(created), now)?;
     } else {

@@ -206,9 +206,7 @@ pub fn check_request(
     }
     // Freshness: from the signed Date header, or from a signed (created).
     if signed("date") {
-        let date = header_str(headers, "date").ok_or(SignatureError::Stale)?;
-        let when = httpdate::parse_http_date(date).map_err(|_| SignatureError::Stale)?;
-        fresh(when, now)?;
+        fresh_date(header_str(headers, "date"), now)?;
     } else if signed("(created)") {
         let secs: u64 = sig
             .created
@@ -230,6 +228,13 @@ pub fn check_request(
     }
     let text = signing_string(method, path_and_query, headers, &sig)?;
     Ok((sig, text))
+}
+
+/// A signed `Date` header must be there, readable and fresh.
+pub(crate) fn fresh_date(date: Option<&str>, now: SystemTime) -> Result<(), SignatureError> {
+    let date = date.ok_or(SignatureError::Stale)?;
+    let when = httpdate::parse_http_date(date).map_err(|_| SignatureError::Stale)?;
+    fresh(when, now)
 }
 
 pub(crate) fn fresh(when: SystemTime, now: SystemTime) -> Result<(), SignatureError> {

@@ -185,12 +185,23 @@ impl TestNode {
     /// A set-up node that federates, on its own loopback address
     /// (`127.0.0.<n>`), with its real address as base URL.
     pub async fn federated(n: u8, name: &str, kind: &str) -> Self {
+        Self::federated_with(n, name, kind, |_| {}).await
+    }
+
+    /// [`Self::federated`] with settings changed by `tweak` first.
+    pub async fn federated_with(
+        n: u8,
+        name: &str,
+        kind: &str,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Self {
         let dir = TempDir::new();
         let mut settings = fresh_settings(&dir).await;
         settings.server.listen = format!("127.0.0.{n}:0").parse().expect("addr");
         settings.federation.allow_http = true;
         settings.federation.allow_private = vec!["127.0.0.0/8".parse().expect("net")];
         settings.federation.retry_base_seconds = 1;
+        tweak(&mut settings);
         let node = Self::start_in(dir, settings).await;
         let base = node.base.clone();
         node.cli(

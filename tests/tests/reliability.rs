@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use noaber_federation::{follows, inbox, objects, outbox};
-use noaber_tests::{TestNode, fresh_settings};
+use noaber_tests::TestNode;
 use serde_json::{Value, json};
 
 use crate::federation::{actor_url, add_follower, eventually, follower_state};
@@ -151,33 +151,10 @@ async fn black_hole_followers_do_not_hold_back_live_ones() {
 /// wait without costing a timeout each, and it is probed later.
 #[tokio::test]
 async fn a_host_that_keeps_failing_is_deferred_without_a_timeout_each() {
-    let dir = noaber_tests::TempDir::new();
-    let mut settings = fresh_settings(&dir).await;
-    settings.server.listen = "127.0.0.43:0".parse().unwrap();
-    settings.federation.allow_http = true;
-    settings.federation.allow_private = vec!["127.0.0.0/8".parse().unwrap()];
-    settings.federation.retry_base_seconds = 1;
-    settings.federation.request_timeout_seconds = 1;
-    let a = TestNode::start_in(dir, settings).await;
-    let base = a.base.clone();
-    a.cli(
-        &[
-            "setup",
-            "--name",
-            "Stadsdorp Stroom",
-            "--kind",
-            "initiative",
-            "--place",
-            "Zwolle",
-            "--base-url",
-            &base,
-            "--admin-user",
-            "beheerder",
-        ],
-        noaber_tests::ADMIN_PASSWORD,
-    )
-    .await
-    .unwrap();
+    let a = TestNode::federated_with(43, "Stadsdorp Stroom", "initiative", |s| {
+        s.federation.request_timeout_seconds = 1;
+    })
+    .await;
     let fa = a.federation().await;
     let db = noaber_node::db::Db::connect(&a.settings).await.unwrap();
     let dead = black_holes("127.0.0.44", 1).await;
