@@ -50,6 +50,11 @@ impl From<relay::Model> for RelayLine {
 pub async fn subscribe(fed: &Federation, target: &str) -> Result<RelayLine> {
     let local = actor::load(fed).await?;
     let target = target.trim();
+    if !matches!(url::Url::parse(target), Ok(u) if u.scheme() == "https" || u.scheme() == "http") {
+        return Err(Error::Invalid(format!(
+            "'{target}' is geen adres van een relay, zoals https://relay.example/actor"
+        )));
+    }
     let relay_actor = match remote::get(fed, target, true).await {
         Ok(a) => a,
         Err(first) => match target.strip_suffix("/inbox") {

@@ -483,6 +483,11 @@ async fn the_instance_actor_subscribes_to_a_relay_that_takes_only_applications()
     let fa = a.federation().await;
     let relay = Peer::relay("127.0.0.56").await;
     let relay_actor = relay.serve_actor("/actor", "Application", &relay.url("/actor#main-key"));
+    let err = a
+        .cli(&["relays", "add", "relay.example"], "")
+        .await
+        .unwrap_err();
+    assert!(err.contains("geen adres van een relay"), "{err}");
     let out = a
         .cli(&["relays", "add", &relay.url("/inbox")], "")
         .await
@@ -588,6 +593,38 @@ async fn the_instance_actor_subscribes_to_a_relay_that_takes_only_applications()
     assert!(
         listed.starts_with(&format!("accepted\t{relay_actor}")),
         "{listed}"
+    );
+    let api = a.api(&a.token_for("beheerder").await);
+    let relays = noaber_tests::json(api.get("/api/v1/relays").send().await.unwrap()).await;
+    assert_eq!(relays[0]["state"], "accepted");
+    assert_eq!(relays[0]["actor_url"], relay_actor);
+    let bad = api
+        .post("/api/v1/relays")
+        .json(&json!({"url": "geen adres"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let servers = noaber_tests::json(api.get("/api/v1/servers").send().await.unwrap()).await;
+    let host = relay.base.trim_start_matches("http://");
+    assert!(
+        servers
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["host"] == host && s["signature"] == "draft-cavage"),
+        "{servers}"
+    );
+    // A volunteer's or coordinator's token gets no relay list.
+    let coordinator = a.api(&a.user_with_token("cora", "coordinator").await);
+    assert_eq!(
+        coordinator
+            .get("/api/v1/relays")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
     );
     let announce = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
