@@ -90,7 +90,7 @@ pub(crate) struct Inner {
     pub settings: FederationSettings,
     pub http: HttpClient,
     pub keys: KeyCache,
-    pub signer: RwLock<Option<Signer>>,
+    pub signer: RwLock<Option<Signers>>,
     pub wake: Notify,
     pub usage: Option<Arc<dyn UsageSource>>,
     pub version: String,
@@ -152,23 +152,46 @@ impl Federation {
         self.inner.wake.notify_one();
     }
 
-    /// Our signing key, parsed once.
+    /// Our signing key, parsed once, with the organisation's key id.
     pub(crate) async fn signer(&self) -> crate::Result<Signer> {
+        Ok(self.signers().await?.org)
+    }
+
+    /// The signers of both our actors (one key pair, two key ids), parsed
+    /// once; dropped when the actor changes.
+    pub(crate) async fn signers(&self) -> crate::Result<Signers> {
         if let Ok(guard) = self.inner.signer.read()
             && let Some(s) = guard.as_ref()
         {
             return Ok(s.clone());
         }
         let actor = crate::actor::load(self).await?;
-        let signer = Signer {
-            key_id: actor.key_id(),
-            key: Arc::new(crate::keys::SigningKey::from_pkcs8_pem(
-                &actor.row.private_key_pem,
-            )?),
+        let key = Arc::new(crate::keys::SigningKey::from_pkcs8_pem(
+            &actor.row.private_key_pem,
+        )?);
+        let signers = Signers {
+            org: Signer {
+                key_id: actor.key_id(),
+                key: key.clone(),
+            },
+            instance: Signer {
+                key_id: actor.instance_key_id(),
+                key,
+            },
+            instance_id: actor.instance_id(),
         };
         if let Ok(mut guard) = self.inner.signer.write() {
-            *guard = Some(signer.clone());
+            *guard = Some(signers.clone());
         }
-        Ok(signer)
+        Ok(signers)
     }
+}
+
+/// What our two actors sign with.
+#[derive(Clone)]
+pub(crate) struct Signers {
+    pub org: Signer,
+    /// The instance actor's, for relay subscriptions.
+    pub instance: Signer,
+    pub instance_id: String,
 }

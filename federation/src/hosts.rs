@@ -41,6 +41,12 @@ pub fn host_of(inbox: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// The host of a delivery: kept on the row since it was stored, worked
+/// out from the inbox for rows from before.
+pub fn host_of_delivery(d: &delivery::Model) -> String {
+    d.host.clone().unwrap_or_else(|| host_of(&d.inbox))
+}
+
 #[derive(Debug, Default)]
 struct Host {
     in_flight: usize,
@@ -123,7 +129,7 @@ impl HostGate {
         let mut starting: HashMap<String, usize> = HashMap::new();
         let mut inboxes: std::collections::HashSet<String> = std::collections::HashSet::new();
         for d in due {
-            let key = host_of(&d.inbox);
+            let key = host_of_delivery(&d);
             let (in_flight, limit, open_until, inbox_busy) = match hosts.get(&key) {
                 Some(h) => (
                     h.in_flight,

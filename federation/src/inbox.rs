@@ -125,11 +125,7 @@ pub async fn receive(
     // or a key on the actor's host that is proven below.
     let actor_host =
         authority_of(actor_url).ok_or_else(|| Error::BadActivity("actor is not a URL".into()))?;
-    let by_convention = checked.key_owner_guess() == actor_url;
-    if !by_convention
-        && (checked.key_id.contains('#')
-            || authority_of(&checked.key_id).as_deref() != Some(actor_host.as_str()))
-    {
+    if !remote::key_may_belong_to(&checked.key_id, actor_url) {
         return Err(Error::BadActivity(
             "the signing key is not the actor's".into(),
         ));

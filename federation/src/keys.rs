@@ -7,8 +7,7 @@
 //! pure-Rust `rsa` crate for both; the signatures are the same bytes
 //! (RSASSA-PKCS1-v1_5 with SHA-256 is deterministic). Parsed keys are cached.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -21,6 +20,8 @@ use rsa::RsaPublicKey;
 use rsa::pkcs1::DecodeRsaPublicKey;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::traits::PublicKeyParts;
+
+use crate::cache::BoundedMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -125,24 +126,16 @@ impl VerifyingKey {
 /// Parsed public keys by PEM text; parsing is the slow part of verifying.
 #[derive(Clone, Default)]
 pub struct KeyCache {
-    inner: Arc<Mutex<HashMap<String, VerifyingKey>>>,
+    inner: Arc<BoundedMap<VerifyingKey>>,
 }
 
 impl KeyCache {
     pub fn get(&self, pem: &str) -> Result<VerifyingKey, KeyError> {
-        if let Ok(map) = self.inner.lock()
-            && let Some(k) = map.get(pem)
-        {
-            return Ok(k.clone());
+        if let Some(k) = self.inner.get(pem) {
+            return Ok(k);
         }
         let key = VerifyingKey::from_pem(pem)?;
-        if let Ok(mut map) = self.inner.lock() {
-            // Bounded: a node talks to a limited set of servers.
-            if map.len() > 10_000 {
-                map.clear();
-            }
-            map.insert(pem.to_owned(), key.clone());
-        }
+        self.inner.insert(pem, key.clone());
         Ok(key)
     }
 }

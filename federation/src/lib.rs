@@ -9,6 +9,7 @@
 
 pub mod actor;
 pub mod blocks;
+mod cache;
 pub mod client;
 mod context;
 pub mod entity;

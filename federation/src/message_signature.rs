@@ -14,17 +14,9 @@ use axum::http::{HeaderMap, Method};
 use sfv::{BareItem, Dictionary, FieldType, List, ListEntry, Parser};
 use sha2::{Digest as _, Sha256, Sha512};
 
-use crate::signature::{Algorithm, Checked, SignatureError, SignatureForm, fresh, fresh_date};
-
-fn header_values(headers: &HeaderMap, name: &str) -> Option<String> {
-    let values: Vec<&str> = headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(str::trim)
-        .collect();
-    (!values.is_empty()).then(|| values.join(", "))
-}
+use crate::signature::{
+    Algorithm, Checked, SignatureError, SignatureForm, fresh, fresh_date, header_values,
+};
 
 fn dictionary(headers: &HeaderMap, name: &'static str) -> Result<Dictionary, SignatureError> {
     let value = header_values(headers, name).ok_or(SignatureError::HeaderMissing(name.into()))?;

@@ -26,7 +26,7 @@ use url::Url;
 
 use crate::client::{FetchError, Signer};
 use crate::entity::{delivery, inbox_health, outbox_activity};
-use crate::hosts::{HostGate, Outcome, host_of};
+use crate::hosts::{HostGate, Outcome, host_of, host_of_delivery};
 use crate::{Federation, Result};
 
 pub const PENDING: &str = "pending";
@@ -100,11 +100,7 @@ pub async fn enqueue(fed: &Federation, activity: &Value, inboxes: &[String]) -> 
 pub async fn run_worker(fed: Federation) {
     // Rows left "sending" by a crash were not confirmed: send them again
     // (receivers ignore a repeated activity id).
-    let _ = delivery::Entity::update_many()
-        .col_expr(delivery::Column::State, Expr::value(PENDING))
-        .filter(delivery::Column::State.eq(SENDING))
-        .exec(fed.write())
-        .await;
+    let _ = unclaim(&fed, Condition::all()).await;
     let settings = fed.settings();
     let gate = Arc::new(HostGate::new(settings));
     let active = Arc::new(Semaphore::new(settings.concurrency.max(1)));
@@ -151,10 +147,19 @@ pub async fn run_worker(fed: Federation) {
 async fn reclaim_stale(fed: &Federation) -> Result<u64> {
     let limit = fed.settings().request_timeout + StdDuration::from_secs(60);
     let before = Utc::now() - Duration::from_std(limit).unwrap_or(Duration::minutes(5));
+    unclaim(
+        fed,
+        Condition::all().add(delivery::Column::NextAttemptAt.lt(before)),
+    )
+    .await
+}
+
+/// Gives claimed rows back (`sending` to `pending`) where `which` holds.
+async fn unclaim(fed: &Federation, which: Condition) -> Result<u64> {
     Ok(delivery::Entity::update_many()
         .col_expr(delivery::Column::State, Expr::value(PENDING))
         .filter(delivery::Column::State.eq(SENDING))
-        .filter(delivery::Column::NextAttemptAt.lt(before))
+        .filter(which)
         .exec(fed.write())
         .await?
         .rows_affected)
@@ -244,7 +249,7 @@ async fn start_due(
             release_claim(fed, d.id).await?;
             continue;
         };
-        let host = host_of(&d.inbox);
+        let host = host_of_delivery(&d);
         gate.start(&host, &d.inbox);
         started += 1;
         let fed = fed.clone();
@@ -275,23 +280,18 @@ async fn bodies_and_signers(
     let mut ids: Vec<i32> = take.iter().map(|d| d.outbox_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let org = fed.signer().await?;
-    let local = crate::actor::load(fed).await?;
-    let instance = Signer {
-        key_id: local.instance_key_id(),
-        key: org.key.clone(),
-    };
-    let instance_id = local.instance_id();
+    // Cached: no read of the actor on this path.
+    let signers = fed.signers().await?;
     Ok(outbox_activity::Entity::find()
         .filter(outbox_activity::Column::Id.is_in(ids))
         .all(fed.read())
         .await?
         .into_iter()
         .map(|a| {
-            let signer = if actor_of(&a.json).as_deref() == Some(instance_id.as_str()) {
-                instance.clone()
+            let signer = if actor_of(&a.json).as_deref() == Some(signers.instance_id.as_str()) {
+                signers.instance.clone()
             } else {
-                org.clone()
+                signers.org.clone()
             };
             (a.id, (Arc::new(a.json.into_bytes()), signer))
         })
@@ -342,13 +342,9 @@ async fn send(
 }
 
 async fn release_claim(fed: &Federation, id: i32) -> Result<()> {
-    delivery::Entity::update_many()
-        .col_expr(delivery::Column::State, Expr::value(PENDING))
-        .filter(delivery::Column::Id.eq(id))
-        .filter(delivery::Column::State.eq(SENDING))
-        .exec(fed.write())
-        .await?;
-    Ok(())
+    unclaim(fed, Condition::all().add(delivery::Column::Id.eq(id)))
+        .await
+        .map(|_| ())
 }
 
 /// Moves deliveries to a host whose circuit is open to the time it will

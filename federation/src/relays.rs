@@ -17,12 +17,10 @@ use serde_json::json;
 use crate::entity::relay;
 use crate::{Error, Federation, Result, actor, outbox, remote};
 
-pub const PENDING: &str = "pending";
-pub const ACCEPTED: &str = "accepted";
-pub const REJECTED: &str = "rejected";
-
-/// What the instance actor follows on a relay.
-pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+// A subscription has the states of a follow; the instance actor follows
+// the public collection on a relay.
+use crate::follows::{ACCEPTED, PENDING, REJECTED};
+use crate::objects::PUBLIC;
 
 /// A relay subscription as operators see it.
 #[derive(Debug, Clone, Serialize)]

@@ -187,23 +187,18 @@ pub async fn verify_request(
     checked: &Checked,
 ) -> Result<remote_actor::Model> {
     let key_id = checked.key_id.as_str();
-    let guess = checked.key_owner_guess();
-    if key_id.contains('#') || claimed.is_some_and(|c| c == key_id) {
-        if claimed.is_some_and(|c| c != guess) {
-            return Err(Error::BadActivity(
-                "the signing key is not the actor's".into(),
-            ));
-        }
-        return verify_signed(fed, &guess, checked).await;
-    }
     let owner = match claimed {
         Some(c) => c.to_owned(),
+        None if key_id.contains('#') => checked.key_owner_guess(),
         None => key_owner(fed, key_id).await?,
     };
-    if authority_of(key_id) != authority_of(&owner) {
+    if !key_may_belong_to(key_id, &owner) {
         return Err(Error::BadActivity(
             "the signing key is not the actor's".into(),
         ));
+    }
+    if key_id.contains('#') || key_id == owner {
+        return verify_signed(fed, &owner, checked).await;
     }
     let mut actor = get(fed, &owner, false).await?;
     if actor.key_id.as_deref() != Some(key_id) {
@@ -218,12 +213,20 @@ pub async fn verify_request(
     verify_signed(fed, &owner, checked).await
 }
 
+/// Whether `key_id` can be `actor`'s key at all: `<actor>#fragment` (or
+/// the actor's own URL), or a key at an address of its own on the actor's
+/// host (which the actor's document must then name).
+pub fn key_may_belong_to(key_id: &str, actor: &str) -> bool {
+    if key_id.contains('#') || key_id == actor {
+        key_id.split('#').next() == Some(actor)
+    } else {
+        authority_of(key_id).is_some() && authority_of(key_id) == authority_of(actor)
+    }
+}
+
 /// Key owners learned from key documents, and the key ids that failed,
 /// so that requests with made-up key ids cannot make us fetch at will.
-#[derive(Default)]
-pub struct KeyOwners(
-    std::sync::Mutex<std::collections::HashMap<String, (Option<String>, Instant)>>,
-);
+pub(crate) type KeyOwners = crate::cache::BoundedMap<(Option<String>, Instant)>;
 
 const OWNER_FRESH: StdDuration = StdDuration::from_secs(3600);
 const FAILURE_FRESH: StdDuration = StdDuration::from_secs(60);
@@ -231,14 +234,7 @@ const FAILURE_FRESH: StdDuration = StdDuration::from_secs(60);
 /// The owner a key document names, cached for an hour; a key id that could
 /// not be read is not tried again for a minute.
 async fn key_owner(fed: &Federation, key_id: &str) -> Result<String> {
-    let cached = fed
-        .inner
-        .key_owners
-        .0
-        .lock()
-        .ok()
-        .and_then(|m| m.get(key_id).cloned());
-    match cached {
+    match fed.inner.key_owners.get(key_id) {
         Some((Some(owner), at)) if at.elapsed() < OWNER_FRESH => return Ok(owner),
         Some((None, at)) if at.elapsed() < FAILURE_FRESH => {
             return Err(Error::BadActivity(
@@ -248,15 +244,9 @@ async fn key_owner(fed: &Federation, key_id: &str) -> Result<String> {
         _ => {}
     }
     let fetched = fetch_key(fed, key_id).await;
-    if let Ok(mut m) = fed.inner.key_owners.0.lock() {
-        if m.len() > 10_000 {
-            m.clear();
-        }
-        m.insert(
-            key_id.to_owned(),
-            (fetched.as_ref().ok().cloned(), Instant::now()),
-        );
-    }
+    fed.inner
+        .key_owners
+        .insert(key_id, (fetched.as_ref().ok().cloned(), Instant::now()));
     fetched
 }
 

@@ -2,9 +2,6 @@
 //! requests used, so an operator can see it and outgoing requests can
 //! follow it later. Written only when it changes.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{EntityTrait, QueryOrder, Set};
@@ -15,20 +12,12 @@ use crate::{Federation, Result};
 
 /// The last form recorded per host, so a busy inbox does not write a row
 /// for every request.
-#[derive(Default)]
-pub struct FormCache(Mutex<HashMap<String, SignatureForm>>);
+pub(crate) type FormCache = crate::cache::BoundedMap<SignatureForm>;
 
 /// Records that a request from `host` verified with `form`.
 pub async fn record_form(fed: &Federation, host: &str, form: SignatureForm) -> Result<()> {
     let host = host.to_ascii_lowercase();
-    let known = fed
-        .inner
-        .forms
-        .0
-        .lock()
-        .ok()
-        .and_then(|m| m.get(&host).copied());
-    if known == Some(form) {
+    if fed.inner.forms.get(&host) == Some(form) {
         return Ok(());
     }
     remote_server::Entity::insert(remote_server::ActiveModel {
@@ -46,12 +35,7 @@ pub async fn record_form(fed: &Federation, host: &str, form: SignatureForm) -> R
     )
     .exec(fed.write())
     .await?;
-    if let Ok(mut m) = fed.inner.forms.0.lock() {
-        if m.len() > 10_000 {
-            m.clear();
-        }
-        m.insert(host, form);
-    }
+    fed.inner.forms.insert(&host, form);
     Ok(())
 }
 
