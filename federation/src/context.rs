@@ -7,6 +7,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
+
+use crate::checked::CheckedWriter;
 use tokio::sync::Notify;
 
 use crate::client::{HttpClient, Signer};
@@ -85,7 +87,7 @@ pub struct Federation {
 }
 
 pub(crate) struct Inner {
-    pub write: DatabaseConnection,
+    pub write: CheckedWriter,
     pub read: DatabaseConnection,
     pub settings: FederationSettings,
     pub http: HttpClient,
@@ -100,7 +102,7 @@ pub(crate) struct Inner {
 
 impl Federation {
     pub fn new(
-        write: DatabaseConnection,
+        write: CheckedWriter,
         read: DatabaseConnection,
         settings: FederationSettings,
         usage: Option<Arc<dyn UsageSource>>,
@@ -131,7 +133,7 @@ impl Federation {
         })
     }
 
-    pub(crate) fn write(&self) -> &DatabaseConnection {
+    pub(crate) fn write(&self) -> &CheckedWriter {
         &self.inner.write
     }
 

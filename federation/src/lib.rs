@@ -10,6 +10,7 @@
 pub mod actor;
 pub mod blocks;
 mod cache;
+pub mod checked;
 pub mod client;
 mod context;
 pub mod entity;

@@ -521,6 +521,9 @@ pub struct DeliveryLine {
 }
 
 /// Deliveries, newest first; `state` filters.
+/// The highest page of deliveries anyone can ask for.
+pub const MAX_LIST_PAGE: u64 = 1_000_000;
+
 pub async fn list(
     fed: &Federation,
     state: Option<&str>,
@@ -533,7 +536,8 @@ pub async fn list(
     }
     let pages = q.paginate(fed.read(), per_page.clamp(1, 500));
     let total = pages.num_items().await?;
-    let rows = pages.fetch_page(page.saturating_sub(1)).await?;
+    // A page number from a URL is clamped so the offset cannot overflow.
+    let rows = pages.fetch_page(page.clamp(1, MAX_LIST_PAGE) - 1).await?;
     let now = Utc::now();
     let unreachable_after =
         Duration::from_std(fed.settings().unreachable_after).unwrap_or(Duration::days(1));

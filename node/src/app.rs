@@ -136,6 +136,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn(crate::error::render_problems))
         .layer(middleware::from_fn(noaber_federation::routes::home_negotiation))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::headers::security_headers,
+        ))
         .layer(
             // Only the path is logged: query strings can carry search terms
             // such as a member's name.
@@ -152,8 +156,9 @@ pub struct ShutdownHandle(watch::Sender<bool>);
 
 impl ShutdownHandle {
     pub fn shutdown(&self) {
-        // No receiver left means the server has already stopped.
-        let _ = self.0.send(true);
+        // `send_replace` stores the value even when nobody listens yet: a
+        // stop asked for before the server subscribed must not be lost.
+        self.0.send_replace(true);
     }
 }
 
@@ -163,12 +168,15 @@ pub struct Application {
     router: Router,
     state: AppState,
     shutdown_tx: watch::Sender<bool>,
+    /// Held until the database is closed; `None` on PostgreSQL.
+    lock: Option<db::DataDirLock>,
 }
 
 impl Application {
     /// Connects to the database, applies pending migrations and binds the
     /// listening socket. Nothing is served until [`Self::run_until_stopped`].
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        let lock = db::lock_for_serving(&settings)?;
         let db = Db::connect(&settings).await?;
         let applied = db.migrate().await?;
         if applied > 0 {
@@ -213,6 +221,7 @@ impl Application {
             router: router(state.clone()),
             state,
             shutdown_tx,
+            lock,
         })
     }
 
@@ -271,6 +280,7 @@ impl Application {
             }
         };
         self.state.db.close().await;
+        drop(self.lock);
         tracing::info!("stopped");
         result
     }
@@ -284,6 +294,9 @@ fn spawn_housekeeping(db: Db, fed: noaber_federation::Federation) {
             tick.tick().await;
             if let Err(e) = crate::care::privacy::apply_retention(&db, chrono::Utc::now()).await {
                 tracing::warn!(error = %e, "retention run failed");
+            }
+            if let Err(e) = crate::care::privacy::drop_leftovers(&db, chrono::Utc::now()).await {
+                tracing::warn!(error = %e, "removing left-over uploads failed");
             }
             // Received ids only guard against replays within the signature's
             // lifetime; keep a month, not forever.

@@ -9,9 +9,13 @@
 use std::path::Path;
 use std::time::Duration;
 
+use noaber_federation::checked::CheckedWriter;
 use noaber_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, Statement,
+    TransactionTrait,
+};
 
 use crate::config::Settings;
 
@@ -26,19 +30,29 @@ pub enum Error {
     Connect(#[source] DbErr),
     #[error("het bijwerken van de database is mislukt: {0}")]
     Migrate(#[source] DbErr),
+    #[error(
+        "er draait al een Noaber-node op de datamap {path}; stop die eerst \
+         (twee nodes op dezelfde SQLite-database zouden elkaars werk kwijtraken)"
+    )]
+    InUse { path: String },
+    #[error("het slot op de datamap {path} kan niet gezet worden: {source}")]
+    Lock {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// Read and write handles to the node's database.
 #[derive(Clone, Debug)]
 pub struct Db {
-    write: DatabaseConnection,
+    write: CheckedWriter,
     read: DatabaseConnection,
 }
 
 impl Db {
     /// The handle for anything that changes data (and reads that must see
     /// the latest write inside the same transaction).
-    pub fn write(&self) -> &DatabaseConnection {
+    pub fn write(&self) -> &CheckedWriter {
         &self.write
     }
 
@@ -65,19 +79,17 @@ impl Db {
                     .sqlx_logging(false);
                 let conn = Database::connect(opts).await.map_err(Error::Connect)?;
                 Ok(Self {
-                    write: conn.clone(),
+                    write: CheckedWriter::new(conn.clone()),
                     read: conn,
                 })
             }
             Some(url) => Self::sqlite(url, settings.database.max_connections).await,
             None => {
                 let dir = &settings.storage.data_dir;
-                std::fs::create_dir_all(dir).map_err(|source| Error::DataDir {
-                    path: dir.display().to_string(),
-                    source,
-                })?;
-                let url = sqlite_url(&dir.join("noaber.db"));
-                Self::sqlite(&url, settings.database.max_connections).await
+                private_dir(dir)?;
+                let file = dir.join("noaber.db");
+                private_files(&file)?;
+                Self::sqlite(&sqlite_url(&file), settings.database.max_connections).await
             }
         }
     }
@@ -95,44 +107,247 @@ impl Db {
                         .synchronous(SqliteSynchronous::Normal)
                         .busy_timeout(Duration::from_secs(10))
                         .foreign_keys(true)
+                        // Deleted content is overwritten with zeros, so an
+                        // erased person cannot be read back from free pages.
+                        .pragma("secure_delete", "ON")
                 });
             opts
         };
         // The writer first: it creates the file and switches it to WAL.
-        let write = Database::connect(open(1)).await.map_err(Error::Connect)?;
+        let mut writer = open(1);
+        writer.map_sqlx_sqlite_before_acquire(|conn, _| Box::pin(writer_is_clean(conn)));
+        let write = Database::connect(writer).await.map_err(Error::Connect)?;
         let read = Database::connect(open(max_readers.clamp(1, 8)))
             .await
             .map_err(Error::Connect)?;
-        Ok(Self { write, read })
+        Ok(Self {
+            write: CheckedWriter::new(write),
+            read,
+        })
     }
 
     /// Applies pending migrations; returns how many ran.
     pub async fn migrate(&self) -> Result<usize, Error> {
-        let pending = Migrator::get_pending_migrations(&self.write)
+        let pending = Migrator::get_pending_migrations(self.write.connection())
             .await
             .map_err(Error::Migrate)?
             .len();
         if pending > 0 {
-            Migrator::up(&self.write, None)
+            Migrator::up(self.write.connection(), None)
                 .await
                 .map_err(Error::Migrate)?;
         }
         Ok(pending)
     }
 
-    /// True when the database answers and no migration is pending.
+    /// True when the database answers, no migration is pending and the
+    /// writer can commit a change.
     pub async fn is_ready(&self) -> bool {
         match Migrator::get_pending_migrations(&self.read).await {
-            Ok(pending) => pending.is_empty(),
-            Err(_) => false,
+            Ok(pending) if pending.is_empty() => {}
+            _ => return false,
         }
+        match self.check_writer().await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "readiness: the database cannot commit a write");
+                false
+            }
+        }
+    }
+
+    /// Commits a one-row change through the writer: it fails when the disk
+    /// is full or the writer is stuck, which a read would not show.
+    pub async fn check_writer(&self) -> Result<(), DbErr> {
+        let txn = self.write.begin().await?;
+        let backend = txn.get_database_backend();
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            match backend {
+                sea_orm::DatabaseBackend::Postgres => {
+                    "INSERT INTO writer_checks (id, checked_at) VALUES (1, $1) \
+                     ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"
+                }
+                _ => {
+                    "INSERT INTO writer_checks (id, checked_at) VALUES (1, ?) \
+                     ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"
+                }
+            },
+            [chrono::Utc::now().into()],
+        ))
+        .await?;
+        txn.commit().await
+    }
+
+    /// Moves everything in SQLite's write-ahead log into the database file
+    /// and empties the log, so that values just overwritten (an erasure) do
+    /// not linger in the log's old frames. A no-op on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<(), DbErr> {
+        if self.is_sqlite() {
+            self.write
+                .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await?;
+        }
+        Ok(())
     }
 
     pub async fn close(self) {
         // Errors on close leave nothing to repair: the pools are gone either way.
-        let _ = self.write.close().await;
+        let _ = self.write.connection().clone().close().await;
         let _ = self.read.close().await;
     }
+}
+
+/// Whether the one writer connection may be handed out. After a failed
+/// COMMIT (a full disk, an I/O error) the connection can be left inside a
+/// transaction that nobody will finish: every later write would then be
+/// answered as done and silently never committed. Such a connection is
+/// thrown away (closing it rolls the transaction back) and a fresh one
+/// opened. Two statements that touch no data are the price of knowing.
+async fn writer_is_clean(
+    conn: &mut sea_orm::sqlx::sqlite::SqliteConnection,
+) -> Result<bool, sea_orm::sqlx::Error> {
+    use sea_orm::sqlx::Executor as _;
+    if conn.execute("BEGIN").await.is_err() {
+        tracing::warn!("database writer left inside a transaction; replacing it");
+        return Ok(false);
+    }
+    Ok(conn.execute("ROLLBACK").await.is_ok())
+}
+
+/// The data directory, created readable for the node's own user only: it
+/// holds every member's data, the password hashes and the node's key.
+fn private_dir(dir: &Path) -> Result<(), Error> {
+    let failed = |source| Error::DataDir {
+        path: dir.display().to_string(),
+        source,
+    };
+    if !dir.exists() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(failed)?;
+    }
+    Ok(())
+}
+
+/// The database file and its companions are made `0600`. A new database
+/// file is created here with that mode first: SQLite gives its log files
+/// the mode of the database file.
+fn private_files(db_file: &Path) -> Result<(), Error> {
+    let failed = |source| Error::DataDir {
+        path: db_file.display().to_string(),
+        source,
+    };
+    if !db_file.exists() {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(db_file) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(failed(e)),
+        }
+    }
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let path = Path::new(&format!("{}{suffix}", db_file.display())).to_owned();
+        if let Ok(meta) = std::fs::metadata(&path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .map_err(failed)?;
+        }
+    }
+    Ok(())
+}
+
+/// Held by a serving node for as long as it runs: a second `serve` on the
+/// same SQLite database would otherwise run beside the first, each with its
+/// own writer queue and outbox worker.
+#[derive(Debug)]
+pub struct DataDirLock {
+    _file: std::fs::File,
+}
+
+/// Takes the data directory's lock for a serving node. `None` on
+/// PostgreSQL, where any number of processes may share the database.
+pub fn lock_for_serving(settings: &Settings) -> Result<Option<DataDirLock>, Error> {
+    let dir = match &settings.database.url {
+        Some(url) if !url.starts_with("sqlite:") => return Ok(None),
+        Some(url) => {
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap_or(path);
+            match Path::new(path).parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+                _ => std::path::PathBuf::from("."),
+            }
+        }
+        None => settings.storage.data_dir.clone(),
+    };
+    private_dir(&dir)?;
+    let path = dir.join("noaber.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| Error::Lock {
+            path: path.display().to_string(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(DataDirLock { _file: file })),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::InUse {
+            path: dir.display().to_string(),
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(Error::Lock {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
+/// Whether a database error means the storage itself failed: the disk is
+/// full, an I/O error, a read-only file system, or the database cannot be
+/// reached. The request did not change anything and may be tried later;
+/// such errors are answered with 503, not a bare 500.
+pub fn is_storage_failure(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        sea_orm::sqlx::Error::Database(db) => match db.code() {
+            Some(code) => storage_code(&code),
+            None => false,
+        },
+        sea_orm::sqlx::Error::Io(_)
+        | sea_orm::sqlx::Error::PoolTimedOut
+        | sea_orm::sqlx::Error::PoolClosed
+        | sea_orm::sqlx::Error::WorkerCrashed => true,
+        _ => false,
+    }
+}
+
+/// SQLite result codes (primary code in the low byte) and PostgreSQL
+/// SQLSTATEs that mean the storage failed rather than the statement.
+fn storage_code(code: &str) -> bool {
+    if let Ok(n) = code.parse::<i32>() {
+        // SQLITE_IOERR 10, SQLITE_CORRUPT 11, SQLITE_FULL 13,
+        // SQLITE_CANTOPEN 14, SQLITE_READONLY 8, SQLITE_NOTADB 26.
+        return matches!(n & 0xff, 8 | 10 | 11 | 13 | 14 | 26);
+    }
+    // 53xxx insufficient resources (53100 disk full), 58xxx system errors,
+    // 57P0x the server is shutting down.
+    code.starts_with("53") || code.starts_with("58") || code.starts_with("57P")
 }
 
 fn sqlite_url(path: &Path) -> String {

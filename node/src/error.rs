@@ -118,14 +118,14 @@ impl AppError {
                     Problem::new(S::NOT_FOUND, "not_found", "error.token_not_found")
                 }
                 auth::Error::Invalid(inv) => Problem::invalid(inv),
-                auth::Error::Db(_) => internal(),
+                auth::Error::Db(e) => db_problem(e),
             },
             Self::Profile(e) => match e {
                 profile::Error::Invalid(inv) => Problem::invalid(inv),
                 profile::Error::NotSetUp => {
                     Problem::new(S::CONFLICT, "not_set_up", "error.not_set_up")
                 }
-                profile::Error::Db(_) => internal(),
+                profile::Error::Db(e) => db_problem(e),
             },
             Self::Setup(e) => match e {
                 setup::Error::AlreadyDone => {
@@ -133,7 +133,7 @@ impl AppError {
                 }
                 setup::Error::Invalid(inv) => Problem::invalid(inv),
                 setup::Error::Accounts(inner) => accounts_problem(inner),
-                setup::Error::Db(_) => internal(),
+                setup::Error::Db(e) => db_problem(e),
             },
             Self::Care(e) => match e {
                 care::Error::Invalid(inv) => Problem::invalid(inv),
@@ -145,7 +145,7 @@ impl AppError {
                 care::Error::TooMany => {
                     Problem::new(S::TOO_MANY_REQUESTS, "too_many", "error.public_too_many")
                 }
-                care::Error::Db(_) => internal(),
+                care::Error::Db(e) => db_problem(e),
             },
             Self::Federation(e) => {
                 use noaber_federation::Error as F;
@@ -168,7 +168,8 @@ impl AppError {
                     F::TooLarge => {
                         Problem::new(S::PAYLOAD_TOO_LARGE, "too_large", "error.too_large")
                     }
-                    F::Key(_) | F::Db(_) | F::Json(_) => internal(),
+                    F::Db(e) => db_problem(e),
+                    F::Key(_) | F::Json(_) => internal(),
                 }
             }
             Self::Invalid(inv) => Problem::invalid(inv),
@@ -184,7 +185,8 @@ impl AppError {
             ),
             Self::TooLarge => Problem::new(S::PAYLOAD_TOO_LARGE, "too_large", "error.too_large"),
             Self::Csrf => Problem::new(S::FORBIDDEN, "csrf", "error.csrf"),
-            Self::Db(_) | Self::Template(_) => internal(),
+            Self::Db(e) => db_problem(e),
+            Self::Template(_) => internal(),
         }
     }
 }
@@ -204,7 +206,19 @@ fn accounts_problem(e: &accounts::Error) -> Problem {
             Problem::new(S::NOT_FOUND, "not_found", "error.user_not_found")
         }
         accounts::Error::LastAdmin => Problem::new(S::CONFLICT, "last_admin", "error.last_admin"),
-        accounts::Error::Hash(_) | accounts::Error::Db(_) => internal(),
+        accounts::Error::Db(e) => db_problem(e),
+        accounts::Error::Hash(_) => internal(),
+    }
+}
+
+/// A failed database call: the storage itself (a full disk, an I/O error,
+/// the database gone) is a 503 that says nothing was saved; anything else
+/// is an internal error.
+fn db_problem(err: &sea_orm::DbErr) -> Problem {
+    if crate::db::is_storage_failure(err) {
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "storage", "error.storage")
+    } else {
+        internal()
     }
 }
 

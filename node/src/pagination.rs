@@ -5,6 +5,14 @@ use utoipa::{IntoParams, ToSchema};
 
 pub const DEFAULT_PER_PAGE: u64 = 25;
 pub const MAX_PER_PAGE: u64 = 100;
+/// The highest page number anyone can ask for. Far beyond any real list, and
+/// low enough that `page * per_page` can never overflow in a query builder.
+pub const MAX_PAGE: u64 = 1_000_000;
+
+/// A page number as given (or not), within 1 to [`MAX_PAGE`].
+pub fn clamp_page(page: u64) -> u64 {
+    page.clamp(1, MAX_PAGE)
+}
 
 /// `?page=2&per_page=50&q=text`. Out-of-range values are clamped rather than
 /// refused: a stale bookmark should still show a page.
@@ -23,7 +31,7 @@ impl ListQuery {
     pub fn page_request(&self) -> PageRequest {
         let num = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse::<u64>().ok());
         PageRequest {
-            page: num(&self.page).unwrap_or(1).max(1),
+            page: clamp_page(num(&self.page).unwrap_or(1)),
             per_page: num(&self.per_page)
                 .unwrap_or(DEFAULT_PER_PAGE)
                 .clamp(1, MAX_PER_PAGE),

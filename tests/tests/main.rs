@@ -11,4 +11,5 @@ mod logs;
 mod peers;
 mod reliability;
 mod roles;
+mod safety;
 mod setup;

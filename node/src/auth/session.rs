@@ -64,10 +64,22 @@ pub async fn end(db: &Db, token: &str) -> Result<()> {
     Ok(())
 }
 
-/// Ends every session of a user ("log out everywhere", password change).
+/// Ends every session of a user and revokes their API tokens ("log out
+/// everywhere", a password change or reset, a disabled account): whoever
+/// took over the account must not keep a way in. Returns the number of
+/// sessions ended.
 pub async fn end_all_on<C: ConnectionTrait>(conn: &C, user_id: i32) -> Result<u64, sea_orm::DbErr> {
     let res = session::Entity::delete_many()
         .filter(session::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?;
+    crate::entity::api_token::Entity::update_many()
+        .col_expr(
+            crate::entity::api_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Some(chrono::Utc::now())),
+        )
+        .filter(crate::entity::api_token::Column::UserId.eq(user_id))
+        .filter(crate::entity::api_token::Column::RevokedAt.is_null())
         .exec(conn)
         .await?;
     Ok(res.rows_affected)

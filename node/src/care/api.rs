@@ -40,6 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export_members))
         .routes(routes!(list_requests, create_request))
         .routes(routes!(get_request))
+        .routes(routes!(erase_requester))
         .routes(routes!(request_status))
         .routes(routes!(suggestions))
         .routes(routes!(match_request))
@@ -148,6 +149,20 @@ async fn erase_member(
 ) -> Result<StatusCode, AppError> {
     let actor = coordinator(&user)?;
     privacy::erase(&state.db, actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Erases the requester of a public-form or walk-in request: their name,
+/// contact, description and recurrence. The anonymous request stays.
+#[utoipa::path(delete, path = "/api/v1/requests/{id}/requester", tag = "requests", params(("id" = i32, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn erase_requester(
+    State(state): State<AppState>,
+    user: ApiUser,
+    IdPath(id): IdPath,
+) -> Result<StatusCode, AppError> {
+    let actor = coordinator(&user)?;
+    privacy::erase_requester(&state.db, actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -24,6 +24,8 @@ pub enum Action {
     Export,
     ExportAll,
     Erase,
+    /// The requester of a public-form or walk-in request was erased.
+    EraseRequester,
     Import,
     TaskView,
     /// A search of the member list (the search text itself is not kept).
@@ -39,6 +41,7 @@ impl Action {
             Self::Export => "export",
             Self::ExportAll => "export_all",
             Self::Erase => "erase",
+            Self::EraseRequester => "erase_requester",
             Self::Import => "import",
             Self::TaskView => "task_view",
             Self::Search => "search",

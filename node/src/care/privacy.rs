@@ -5,7 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -16,7 +17,10 @@ use super::members::Member;
 use super::requests::HelpRequest;
 use super::{Actor, Error, Result};
 use crate::db::Db;
-use crate::entity::{care_setting, help_request, hour_entry, match_, member, offer, volunteer};
+use crate::entity::{
+    api_token, care_setting, help_request, hour_entry, import_batch, login_attempt, match_, member,
+    offer, public_submission, session, user, volunteer,
+};
 use crate::pagination::PageRequest;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -171,10 +175,94 @@ pub async fn erase(db: &Db, actor: Actor, id: i32) -> Result<()> {
         .filter(offer::Column::VolunteerId.eq(id))
         .exec(&txn)
         .await?;
+    if let Some(login) = volunteer::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .and_then(|v| v.user_id)
+    {
+        forget_account(&txn, login).await?;
+    }
     volunteer::Entity::delete_by_id(id).exec(&txn).await?;
+    // An import waiting for a decision may hold this person's row; the
+    // file is not searched (a name can be spelled many ways) but dropped:
+    // the coordinator uploads it again.
+    import_batch::Entity::delete_many().exec(&txn).await?;
     audit::record(&txn, actor, Action::Erase, Some(id)).await?;
     txn.commit().await?;
+    forget_traces(db).await;
     tracing::info!(member_id = id, "member erased");
+    Ok(())
+}
+
+/// The login of an erased volunteer: disabled, its name and username
+/// replaced, its password unusable, its sessions and API tokens gone, and
+/// the failed logins that name it forgotten. The row stays because the
+/// audit log and request history refer to it by number.
+async fn forget_account<C: ConnectionTrait>(conn: &C, user_id: i32) -> Result<()> {
+    let Some(account) = user::Entity::find_by_id(user_id).one(conn).await? else {
+        return Ok(());
+    };
+    login_attempt::Entity::delete_many()
+        .filter(login_attempt::Column::Username.eq(account.username.clone()))
+        .exec(conn)
+        .await?;
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?;
+    api_token::Entity::delete_many()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?;
+    let mut row: user::ActiveModel = account.into();
+    row.username = Set(format!("gewist-{user_id}"));
+    row.display_name = Set("Gewist account".to_owned());
+    // Not a hash of anything: no password can ever match it.
+    row.password_hash = Set("!gewist".to_owned());
+    row.disabled = Set(true);
+    row.updated_at = Set(Utc::now());
+    row.update(conn).await?;
+    Ok(())
+}
+
+/// After an erasure, old copies of the values must not stay in SQLite's
+/// write-ahead log: it is emptied into the (securely deleted) database
+/// file. Failing here does not undo the erasure, which is committed; the
+/// next checkpoint removes the copies, so it is logged, not returned.
+async fn forget_traces(db: &Db) {
+    if let Err(e) = db.checkpoint().await {
+        tracing::warn!(error = %e, "checkpoint after an erasure failed");
+    }
+}
+
+/// Erases what a request from the public form or a walk-in says about the
+/// person who asked: name, contact, description and recurrence. Those
+/// people are not members, so this is their erasure. The request itself
+/// stays, anonymous, for the figures.
+pub async fn erase_requester(db: &Db, actor: Actor, request_id: i32) -> Result<()> {
+    if !actor.is_coordinator() {
+        return Err(Error::Forbidden);
+    }
+    let txn = db.write().begin().await?;
+    let row = help_request::Entity::find_by_id(request_id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if row.member_id.is_some() {
+        // A member is erased as a member, with everything else of theirs.
+        return Err(Error::Conflict("error.requester_is_member"));
+    }
+    let mut r: help_request::ActiveModel = row.into();
+    r.walk_in_name = Set(None);
+    r.walk_in_contact = Set(None);
+    r.description = Set(None);
+    r.recurrence = Set(None);
+    r.updated_at = Set(Utc::now());
+    r.update(&txn).await?;
+    audit::record(&txn, actor, Action::EraseRequester, None).await?;
+    txn.commit().await?;
+    forget_traces(db).await;
+    tracing::info!(request_id, "requester erased");
     Ok(())
 }
 
@@ -200,6 +288,7 @@ pub async fn set_retention_months(db: &Db, months: Option<i32>) -> Result<()> {
     let row = care_setting::ActiveModel {
         id: Set(1),
         retention_months: Set(months),
+        ..Default::default()
     };
     if exists {
         row.update(db.write()).await?;
@@ -225,11 +314,55 @@ pub async fn apply_retention(db: &Db, now: DateTime<Utc>) -> Result<u64> {
         .filter(help_request::Column::Description.is_not_null())
         .exec(db.write())
         .await?;
-    if res.rows_affected > 0 {
+    // People who asked through the public form or at the desk are not
+    // members: their name and contact go with the description.
+    let requesters = help_request::Entity::update_many()
+        .col_expr(
+            help_request::Column::WalkInName,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            help_request::Column::WalkInContact,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(help_request::Column::ClosedAt.lt(cutoff))
+        .filter(help_request::Column::MemberId.is_null())
+        .filter(
+            Condition::any()
+                .add(help_request::Column::WalkInName.is_not_null())
+                .add(help_request::Column::WalkInContact.is_not_null()),
+        )
+        .exec(db.write())
+        .await?;
+    let cleared = res.rows_affected + requesters.rows_affected;
+    if cleared > 0 {
         tracing::info!(
-            cleared = res.rows_affected,
-            "retention: descriptions cleared"
+            descriptions = res.rows_affected,
+            requesters = requesters.rows_affected,
+            "retention: closed requests cleared"
+        );
+        forget_traces(db).await;
+    }
+    Ok(cleared)
+}
+
+/// Uploads of an import that nobody decided on within a day are removed,
+/// as are the public form's address records older than its one-hour
+/// window: both hold personal data that no longer serves anything.
+pub async fn drop_leftovers(db: &Db, now: DateTime<Utc>) -> Result<u64> {
+    let batches = import_batch::Entity::delete_many()
+        .filter(import_batch::Column::CreatedAt.lt(now - Duration::days(1)))
+        .exec(db.write())
+        .await?;
+    let addresses = public_submission::Entity::delete_many()
+        .filter(public_submission::Column::At.lt(now - Duration::hours(1)))
+        .exec(db.write())
+        .await?;
+    if batches.rows_affected > 0 {
+        tracing::info!(
+            batches = batches.rows_affected,
+            "import uploads left undecided for a day removed"
         );
     }
-    Ok(res.rows_affected)
+    Ok(batches.rows_affected + addresses.rows_affected)
 }

@@ -7,6 +7,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: i32,
     pub retention_months: Option<i32>,
+    /// Public-form submissions accepted per hour from everyone together.
+    pub public_form_hourly_cap: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

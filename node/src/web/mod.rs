@@ -20,6 +20,7 @@ use crate::error::{AppError, Problem};
 use crate::i18n::{self, Lang, Tr};
 
 pub mod components;
+pub mod headers;
 pub mod time;
 
 pub const LANG_COOKIE: &str = "noaber_lang";
@@ -157,6 +158,7 @@ const FLASH_KEYS: &[&str] = &[
     "flash.accepted",
     "flash.declined",
     "flash.erased",
+    "flash.requester_erased",
     "flash.hours_saved",
     "flash.imported",
 ];

@@ -29,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .route("/hulpvragen/{id}", get(show))
         .route("/hulpvragen/{id}/koppelen", post(match_volunteer))
         .route("/hulpvragen/{id}/status", post(change_status))
+        .route(
+            "/hulpvragen/{id}/aanvrager-wissen",
+            get(erase_requester_confirm).post(erase_requester),
+        )
         .route("/taken", get(tasks))
         .route("/taken/{id}/antwoord", post(respond))
 }
@@ -506,5 +510,38 @@ async fn respond(
         } else {
             "flash.declined"
         },
+    ))
+}
+
+async fn erase_requester_confirm(
+    user: CurrentUser,
+    page: PageCtx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    coordinator(&user)?;
+    let id = id_of(&id)?;
+    Ok(render(&super::ConfirmPage {
+        page,
+        title: "requests.erase_requester",
+        text: "requests.erase_requester_text",
+        button: "requests.erase_requester_button",
+        action: format!("/hulpvragen/{id}/aanvrager-wissen"),
+        back: format!("/hulpvragen/{id}"),
+        fields: Vec::new(),
+    })?
+    .into_response())
+}
+
+async fn erase_requester(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let actor = coordinator(&user)?;
+    let id = id_of(&id)?;
+    crate::care::privacy::erase_requester(&state.db, actor, id).await?;
+    Ok(flash_redirect(
+        &format!("/hulpvragen/{id}"),
+        "flash.requester_erased",
     ))
 }
