@@ -15,8 +15,8 @@ use std::pin::Pin;
 use sea_orm::prelude::async_trait::async_trait;
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    ExecResult, IsolationLevel, QueryResult, Statement, TransactionError, TransactionOptions,
-    TransactionTrait,
+    ExecResult, IsolationLevel, QueryResult, SqliteTransactionMode, Statement, TransactionError,
+    TransactionOptions, TransactionTrait,
 };
 
 /// A database connection for writes. Use it wherever a
@@ -50,7 +50,7 @@ impl CheckedWriter {
             + Send,
         T: Send,
     {
-        let txn = self.conn.begin().await?;
+        let txn = self.begin().await?;
         let value = run(&txn).await?;
         txn.commit().await?;
         Ok(value)
@@ -105,8 +105,22 @@ impl ConnectionTrait for CheckedWriter {
 impl TransactionTrait for CheckedWriter {
     type Transaction = DatabaseTransaction;
 
+    /// On SQLite the write lock is taken at BEGIN (IMMEDIATE): a
+    /// transaction that reads first and writes later would otherwise fail
+    /// at once with "database is locked" when another process (a command
+    /// run beside the server) wrote in between, instead of waiting its turn.
     async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
-        self.conn.begin().await
+        match self.conn.get_database_backend() {
+            DbBackend::Sqlite => {
+                self.conn
+                    .begin_with_options(TransactionOptions {
+                        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                        ..Default::default()
+                    })
+                    .await
+            }
+            _ => self.conn.begin().await,
+        }
     }
 
     async fn begin_with_config(

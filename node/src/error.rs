@@ -104,7 +104,7 @@ impl AppError {
                 auth::Error::Disabled => {
                     Problem::new(S::FORBIDDEN, "account_disabled", "error.account_disabled")
                 }
-                auth::Error::Throttled => {
+                auth::Error::Throttled(_) => {
                     Problem::new(S::TOO_MANY_REQUESTS, "too_many_attempts", "error.throttled")
                 }
                 auth::Error::Unauthenticated => {
@@ -144,6 +144,9 @@ impl AppError {
                 }
                 care::Error::TooMany => {
                     Problem::new(S::TOO_MANY_REQUESTS, "too_many", "error.public_too_many")
+                }
+                care::Error::FormBusy => {
+                    Problem::new(S::TOO_MANY_REQUESTS, "too_many", "error.public_busy")
                 }
                 care::Error::Db(e) => db_problem(e),
             },
@@ -238,6 +241,11 @@ impl IntoResponse for AppError {
             tracing::error!(error = %ErrorChain(&self), "request failed");
         }
         let mut response = problem.status.into_response();
+        if let Self::Auth(auth::Error::Throttled(seconds)) = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, (*seconds).into());
+        }
         response.extensions_mut().insert(problem);
         response
     }

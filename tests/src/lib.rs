@@ -352,8 +352,18 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base: &str) -> Self {
+        Self::with_client(base, Client::builder())
+    }
+
+    /// A browser whose requests come from `ip` (a 127.0.0.x address), as
+    /// a visitor elsewhere would.
+    pub fn from_address(base: &str, ip: std::net::IpAddr) -> Self {
+        Self::with_client(base, Client::builder().local_address(ip))
+    }
+
+    fn with_client(base: &str, builder: reqwest::ClientBuilder) -> Self {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        let client = Client::builder()
+        let client = builder
             .cookie_provider(jar.clone())
             .redirect(Policy::none())
             .build()

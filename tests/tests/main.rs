@@ -1,5 +1,6 @@
 //! The black-box suite: one binary, one module per area.
 
+mod abuse;
 mod api;
 mod care;
 mod cli;

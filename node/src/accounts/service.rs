@@ -228,7 +228,7 @@ pub async fn update(db: &Db, id: i32, change: &AccountChange) -> Result<Account>
         return Err(Error::LastAdmin);
     }
     if updated.disabled {
-        crate::auth::session::end_all_on(&txn, id).await?;
+        crate::auth::session::end_sessions_on(&txn, id).await?;
     }
     txn.commit().await?;
     Ok(Account::from_model(updated))

@@ -28,9 +28,8 @@ pub async fn authenticate(
     if password_given.chars().count() > password::MAX_LEN {
         return Err(Error::BadCredentials);
     }
-    if throttle::is_blocked(db, cfg, &username, address).await? {
-        return Err(Error::Throttled);
-    }
+    // Counted before the check, so parallel guesses cannot all be checked.
+    let attempt = throttle::begin(db, cfg, &username, address, chrono::Utc::now()).await?;
     let row = match accounts::service::find_model(db, &username).await {
         Ok(row) => Some(row),
         Err(accounts::Error::NotFound) => None,
@@ -42,7 +41,7 @@ pub async fn authenticate(
         row.as_ref().map(|r| r.password_hash.clone()),
     )
     .await;
-    throttle::record(db, &username, address, ok).await?;
+    throttle::finish(db, attempt, &username, address, ok).await?;
     match row {
         Some(row) if ok => {
             if row.disabled {

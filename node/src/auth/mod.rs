@@ -20,9 +20,10 @@ pub enum Error {
     /// 403: the account is disabled.
     #[error("account disabled")]
     Disabled,
-    /// 429: too many failed attempts for this account or address.
+    /// 429: too many failed attempts for this account and address; the
+    /// seconds to wait.
     #[error("too many attempts")]
-    Throttled,
+    Throttled(u64),
     /// 401: no valid session or token.
     #[error("not authenticated")]
     Unauthenticated,

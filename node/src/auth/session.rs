@@ -64,15 +64,24 @@ pub async fn end(db: &Db, token: &str) -> Result<()> {
     Ok(())
 }
 
-/// Ends every session of a user and revokes their API tokens ("log out
-/// everywhere", a password change or reset, a disabled account): whoever
-/// took over the account must not keep a way in. Returns the number of
-/// sessions ended.
-pub async fn end_all_on<C: ConnectionTrait>(conn: &C, user_id: i32) -> Result<u64, sea_orm::DbErr> {
+/// Ends every browser session of a user (a disabled account: its tokens
+/// are refused while it is disabled, and work again when it is enabled).
+pub async fn end_sessions_on<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i32,
+) -> Result<u64, sea_orm::DbErr> {
     let res = session::Entity::delete_many()
         .filter(session::Column::UserId.eq(user_id))
         .exec(conn)
         .await?;
+    Ok(res.rows_affected)
+}
+
+/// Ends every session of a user and revokes their API tokens ("log out
+/// everywhere", a password change or reset): whoever took over the account
+/// must not keep a way in. Returns the number of sessions ended.
+pub async fn end_all_on<C: ConnectionTrait>(conn: &C, user_id: i32) -> Result<u64, sea_orm::DbErr> {
+    let ended = end_sessions_on(conn, user_id).await?;
     crate::entity::api_token::Entity::update_many()
         .col_expr(
             crate::entity::api_token::Column::RevokedAt,
@@ -82,7 +91,7 @@ pub async fn end_all_on<C: ConnectionTrait>(conn: &C, user_id: i32) -> Result<u6
         .filter(crate::entity::api_token::Column::RevokedAt.is_null())
         .exec(conn)
         .await?;
-    Ok(res.rows_affected)
+    Ok(ended)
 }
 
 pub async fn end_all(db: &Db, user_id: i32) -> Result<u64> {

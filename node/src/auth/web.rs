@@ -105,6 +105,7 @@ async fn login_submit(
         &addr.to_string(),
     )
     .await;
+    let mut retry_after = None;
     let (status, message, errors) = match result {
         Ok(account) => {
             let token =
@@ -123,11 +124,14 @@ async fn login_submit(
             Some("error.bad_credentials"),
             Invalid::default(),
         ),
-        Err(Error::Throttled) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            Some("error.throttled"),
-            Invalid::default(),
-        ),
+        Err(Error::Throttled(seconds)) => {
+            retry_after = Some(seconds);
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some("error.throttled"),
+                Invalid::default(),
+            )
+        }
         Err(Error::Disabled) => (
             StatusCode::FORBIDDEN,
             Some("error.account_disabled"),
@@ -143,7 +147,13 @@ async fn login_submit(
         message,
         errors,
     })?;
-    Ok((status, body).into_response())
+    let mut response = (status, body).into_response();
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, seconds.into());
+    }
+    Ok(response)
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {

@@ -39,6 +39,10 @@ pub enum Error {
     /// 429: the public form was used too often from one address.
     #[error("too many submissions")]
     TooMany,
+    /// 429: the public form took as many requests this hour as the
+    /// node accepts from everyone together.
+    #[error("public form busy")]
+    FormBusy,
     /// 500
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),

@@ -9,11 +9,72 @@ use serde::Deserialize;
 use super::requests::{self, RequestInput, Source};
 use super::{Error, Result};
 use crate::db::Db;
-use crate::entity::public_submission;
+use crate::entity::{care_setting, public_submission};
 use crate::validation::Invalid;
 
-/// Submissions allowed per address per hour.
+/// Submissions allowed per address per hour (an IPv6 address counts for
+/// its whole /64: one household or phone can hold any number of those).
 pub const PER_HOUR: u64 = 5;
+/// Submissions accepted per hour from everyone together, unless the admin
+/// sets another number: a flood from many addresses cannot bury the
+/// coordinators' queue.
+pub const DEFAULT_HOURLY_CAP: i32 = 60;
+/// The highest cap an admin can set.
+pub const MAX_HOURLY_CAP: i32 = 10_000;
+
+/// Checking the limits and recording a submission happen under one lock,
+/// so a burst of parallel submissions is counted one by one.
+static GATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// What the limit counts for an address: an IPv4 address itself, an IPv6
+/// address's /64 network.
+pub fn rate_key(address: &str) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{net}/64")
+            }
+        },
+        Ok(ip) => ip.to_string(),
+        Err(_) => address.to_owned(),
+    }
+}
+
+/// The hourly cap over all addresses.
+pub async fn hourly_cap(db: &Db) -> Result<i32> {
+    Ok(care_setting::Entity::find_by_id(1)
+        .one(db.read())
+        .await?
+        .and_then(|s| s.public_form_hourly_cap)
+        .unwrap_or(DEFAULT_HOURLY_CAP))
+}
+
+/// Sets the hourly cap; `None` goes back to the default.
+pub async fn set_hourly_cap(db: &Db, cap: Option<i32>) -> Result<()> {
+    if let Some(c) = cap
+        && !(1..=MAX_HOURLY_CAP).contains(&c)
+    {
+        return Err(Invalid::one("public_form_hourly_cap", "error.hourly_cap").into());
+    }
+    let exists = care_setting::Entity::find_by_id(1)
+        .one(db.read())
+        .await?
+        .is_some();
+    let row = care_setting::ActiveModel {
+        id: Set(1),
+        public_form_hourly_cap: Set(cap),
+        ..Default::default()
+    };
+    if exists {
+        row.update(db.write()).await?;
+    } else {
+        row.insert(db.write()).await?;
+    }
+    Ok(())
+}
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -40,14 +101,24 @@ pub async fn submit(db: &Db, address: &str, input: &PublicInput) -> Result<Outco
         tracing::info!("public form: honeypot filled, ignored");
         return Ok(Outcome::Ignored);
     }
+    let key = rate_key(address);
+    let _turn = GATE.lock().await;
     let since = Utc::now() - Duration::hours(1);
     let recent = public_submission::Entity::find()
-        .filter(public_submission::Column::Address.eq(address))
+        .filter(public_submission::Column::Address.eq(key.as_str()))
         .filter(public_submission::Column::At.gt(since))
-        .count(db.read())
+        .count(db.write())
         .await?;
     if recent >= PER_HOUR {
         return Err(Error::TooMany);
+    }
+    let everyone = public_submission::Entity::find()
+        .filter(public_submission::Column::At.gt(since))
+        .count(db.write())
+        .await?;
+    if everyone >= u64::try_from(hourly_cap(db).await?).unwrap_or(0) {
+        tracing::warn!("public form: hourly cap reached, submission refused");
+        return Err(Error::FormBusy);
     }
     let mut e = Invalid::default();
     if input.name.trim().is_empty() {
@@ -98,7 +169,7 @@ pub async fn submit(db: &Db, address: &str, input: &PublicInput) -> Result<Outco
         .exec(db.write())
         .await?;
     public_submission::ActiveModel {
-        address: Set(address.to_owned()),
+        address: Set(key),
         at: Set(Utc::now()),
         ..Default::default()
     }
@@ -106,4 +177,21 @@ pub async fn submit(db: &Db, address: &str, input: &PublicInput) -> Result<Outco
     .await?;
     tracing::info!(request_id = created.id, "public help request received");
     Ok(Outcome::Received)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate_key;
+
+    #[test]
+    fn ipv6_addresses_count_per_64_and_ipv4_per_address() {
+        assert_eq!(rate_key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(rate_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            rate_key("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            rate_key("2001:db8:1:2::9")
+        );
+        assert_ne!(rate_key("2001:db8:1:3::1"), rate_key("2001:db8:1:2::1"));
+        assert_eq!(rate_key("::ffff:192.0.2.7"), "192.0.2.7");
+    }
 }

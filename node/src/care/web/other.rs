@@ -42,6 +42,10 @@ pub fn router() -> Router<AppState> {
             "/instellingen/bewaartermijn",
             get(retention_form).post(retention_save),
         )
+        .route(
+            "/instellingen/hulpformulier",
+            get(public_cap_form).post(public_cap_save),
+        )
 }
 
 async fn offers_index(
@@ -537,6 +541,69 @@ async fn retention_save(
     match result {
         Ok(()) => Ok(flash_redirect("/instellingen/bewaartermijn", "flash.saved")),
         Err(Error::Invalid(errors)) => form(page, retention_spec(&f.retention_months, errors)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn public_cap_spec(value: &str, errors: Invalid) -> FormSpec {
+    FormSpec::new(
+        "publiccap.title",
+        "/instellingen/hulpformulier",
+        vec![
+            Field::new(
+                "public_form_hourly_cap",
+                "publiccap.field",
+                Kind::Number,
+                value,
+            )
+            .narrow()
+            .hint("publiccap.hint"),
+        ],
+    )
+    .intro("publiccap.intro")
+    .errors(errors)
+    .back("/instellingen", "form.back")
+}
+
+async fn public_cap_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+) -> Result<Response, AppError> {
+    user.require(Role::Admin)?;
+    let cap = crate::care::public_form::hourly_cap(&state.db).await?;
+    form(page, public_cap_spec(&cap.to_string(), Invalid::default()))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PublicCapForm {
+    public_form_hourly_cap: String,
+}
+
+async fn public_cap_save(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Form(f): Form<PublicCapForm>,
+) -> Result<Response, AppError> {
+    user.require(Role::Admin)?;
+    let cap = match f.public_form_hourly_cap.trim() {
+        "" => Ok(None),
+        raw => raw
+            .parse::<i32>()
+            .map(Some)
+            .map_err(|_| Invalid::one("public_form_hourly_cap", "error.hourly_cap")),
+    };
+    let result = match cap {
+        Ok(c) => crate::care::public_form::set_hourly_cap(&state.db, c).await,
+        Err(inv) => Err(inv.into()),
+    };
+    match result {
+        Ok(()) => Ok(flash_redirect("/instellingen/hulpformulier", "flash.saved")),
+        Err(Error::Invalid(errors)) => {
+            form(page, public_cap_spec(&f.public_form_hourly_cap, errors))
+        }
         Err(e) => Err(e.into()),
     }
 }

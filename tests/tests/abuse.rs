@@ -1,0 +1,326 @@
+//! The web side under abuse: guessing, floods, odd paging values, and the
+//! headers that keep pages out of frames and caches.
+
+use std::net::IpAddr;
+
+use noaber_tests::*;
+use reqwest::StatusCode;
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().expect("ip")
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_before_any_is_checked() {
+    let node = TestNode::set_up().await;
+    let guesser = std::sync::Arc::new(node.browser());
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let g = guesser.clone();
+        tasks.push(tokio::spawn(async move {
+            let guess = format!("geraden wachtwoord {i}");
+            g.submit(
+                "/inloggen",
+                "/inloggen",
+                &[("username", "beheerder"), ("password", guess.as_str())],
+            )
+            .await
+            .status()
+        }));
+    }
+    let (mut checked, mut refused) = (0, 0);
+    for t in tasks {
+        match t.await.expect("task") {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("unexpected answer {other}"),
+        }
+    }
+    eprintln!("100 parallel guesses: {checked} checked, {refused} refused unchecked");
+    assert!(
+        checked <= 5,
+        "{checked} guesses were checked; the limit is 5"
+    );
+    assert_eq!(checked + refused, 100);
+}
+
+#[tokio::test]
+async fn failing_from_elsewhere_does_not_lock_the_owner_out() {
+    let node = TestNode::set_up().await;
+    let attacker = Browser::from_address(&node.base, ip("127.0.0.2"));
+    let mut last = StatusCode::OK;
+    for _ in 0..20 {
+        last = attacker
+            .submit(
+                "/inloggen",
+                "/inloggen",
+                &[("username", "beheerder"), ("password", "niet het goede")],
+            )
+            .await
+            .status();
+    }
+    assert_eq!(
+        last,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the attacker is slowed down"
+    );
+    let res = attacker
+        .submit(
+            "/inloggen",
+            "/inloggen",
+            &[("username", "beheerder"), ("password", ADMIN_PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=900).contains(&wait), "{wait}");
+    // The owner, at home, is not affected.
+    let owner = Browser::from_address(&node.base, ip("127.0.0.3"));
+    owner.login("beheerder", ADMIN_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn a_burst_on_the_public_form_from_one_address_is_held_to_the_limit() {
+    let node = TestNode::set_up().await;
+    let visitor = std::sync::Arc::new(node.browser());
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let v = visitor.clone();
+        tasks.push(tokio::spawn(async move {
+            let name = format!("Mevrouw Burst {i}");
+            v.submit(
+                "/hulp-vragen",
+                "/hulp-vragen",
+                &[
+                    ("name", name.as_str()),
+                    ("contact", "0528 123456"),
+                    ("description", "Hulp met de computer"),
+                    ("website", ""),
+                ],
+            )
+            .await
+            .status()
+        }));
+    }
+    let mut accepted = 0;
+    for t in tasks {
+        let status = t.await.expect("task");
+        if status.is_success() || status.is_redirection() {
+            accepted += 1;
+        } else {
+            assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        }
+    }
+    assert_eq!(accepted, 5, "5 per address per hour");
+    let coord = node.api(&node.user_with_token("cora", "coordinator").await);
+    let list = json(coord.get("/api/v1/requests").send().await.expect("GET")).await;
+    assert_eq!(list["total"], 5, "only the accepted ones were stored");
+}
+
+#[tokio::test]
+async fn the_public_form_has_an_hourly_cap_for_everyone_together() {
+    let node = TestNode::set_up().await;
+    let admin = node.browser();
+    admin.login("beheerder", ADMIN_PASSWORD).await;
+    let res = admin
+        .submit(
+            "/instellingen/hulpformulier",
+            "/instellingen/hulpformulier",
+            &[("public_form_hourly_cap", "0")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = admin
+        .submit(
+            "/instellingen/hulpformulier",
+            "/instellingen/hulpformulier",
+            &[("public_form_hourly_cap", "3")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut answers = Vec::new();
+    for n in 10..15 {
+        let visitor = Browser::from_address(&node.base, ip(&format!("127.0.0.{n}")));
+        let res = visitor
+            .submit(
+                "/hulp-vragen",
+                "/hulp-vragen",
+                &[
+                    ("name", "Meneer Stroom"),
+                    ("contact", "0528 654321"),
+                    ("description", "Boodschappen"),
+                    ("website", ""),
+                ],
+            )
+            .await;
+        let status = res.status();
+        let body = res.text().await.unwrap_or_default();
+        answers.push((status, body));
+    }
+    let accepted = answers
+        .iter()
+        .filter(|(s, _)| s.is_redirection() || s.is_success())
+        .count();
+    assert_eq!(accepted, 3, "the cap of 3 per hour holds across addresses");
+    let (status, body) = answers.last().expect("answers");
+    assert_eq!(*status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(body.contains("neemt nu even niets aan"), "{body}");
+}
+
+#[tokio::test]
+async fn huge_paging_values_are_clamped_not_crashed() {
+    let node = TestNode::set_up().await;
+    let admin = node.api(&node.token_for("beheerder").await);
+    for path in [
+        "/api/v1/members?page=18446744073709551615&per_page=18446744073709551615",
+        "/api/v1/requests?page=99999999999999999999",
+        "/api/v1/audit?page=18446744073709551615",
+        "/api/v1/deliveries?page=18446744073709551615&per_page=18446744073709551615",
+        "/api/v1/users?page=18446744073709551615",
+    ] {
+        let res = admin.get(path).send().await.expect("GET");
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let body = json(res).await;
+        assert!(body.is_object(), "{path}: {body}");
+    }
+    let browser = node.browser();
+    browser.login("beheerder", ADMIN_PASSWORD).await;
+    let res = browser.get("/leden?page=18446744073709551615").await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_personal_pages_are_not_cached() {
+    let node = TestNode::set_up().await;
+    let browser = node.browser();
+    browser.login("beheerder", ADMIN_PASSWORD).await;
+    for path in [
+        "/",
+        "/inloggen",
+        "/leden",
+        "/leden/export.csv",
+        "/api/v1/me",
+    ] {
+        let res = if path.starts_with("/api/") {
+            node.api(&node.token_for("beheerder").await)
+                .get(path)
+                .send()
+                .await
+                .expect("GET")
+        } else {
+            browser.get(path).await
+        };
+        let h = res.headers();
+        let csp = h
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(
+            h.get("x-content-type-options").map(|v| v.as_bytes()),
+            Some(&b"nosniff"[..]),
+            "{path}"
+        );
+        assert_eq!(
+            h.get("referrer-policy").map(|v| v.as_bytes()),
+            Some(&b"same-origin"[..]),
+            "{path}"
+        );
+        assert_eq!(
+            h.get("cache-control").map(|v| v.as_bytes()),
+            Some(&b"no-store"[..]),
+            "{path}"
+        );
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "{path}: plain HTTP"
+        );
+    }
+    let css = browser.get("/static/noaber.css").await;
+    assert_ne!(
+        css.headers().get("cache-control").map(|v| v.as_bytes()),
+        Some(&b"no-store"[..])
+    );
+}
+
+#[tokio::test]
+async fn a_node_known_by_an_https_address_sends_hsts() {
+    let node = TestNode::start().await;
+    node.cli(
+        &[
+            "setup",
+            "--name",
+            "Stadsdorp Veilig",
+            "--kind",
+            "initiative",
+            "--place",
+            "Zwolle",
+            "--base-url",
+            "https://veilig.example.nl",
+            "--admin-user",
+            "beheerder",
+            "--admin-name",
+            "Annie de Vries",
+        ],
+        ADMIN_PASSWORD,
+    )
+    .await
+    .expect("setup");
+    let node = node.restart().await;
+    let res = node.browser().get("/inloggen").await;
+    let hsts = res
+        .headers()
+        .get("strict-transport-security")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(hsts.starts_with("max-age="), "{hsts}");
+}
+
+#[tokio::test]
+async fn a_password_change_revokes_api_tokens() {
+    let node = TestNode::set_up().await;
+    let old = node.user_with_token("kees", "volunteer").await;
+    let api = node.api(&old);
+    assert_eq!(
+        api.get("/api/v1/me").send().await.expect("GET").status(),
+        StatusCode::OK
+    );
+    let res = api
+        .post("/api/v1/me/password")
+        .json(&serde_json::json!({
+            "current_password": "een lang wachtwoord 42",
+            "password": "een nieuw lang wachtwoord 43"
+        }))
+        .send()
+        .await
+        .expect("POST");
+    assert!(
+        res.status().is_success(),
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    assert_eq!(
+        api.get("/api/v1/me").send().await.expect("GET").status(),
+        StatusCode::UNAUTHORIZED,
+        "the old token no longer works"
+    );
+    // Logging out everywhere does the same to a fresh token.
+    let fresh = node.api(&node.token_for("kees").await);
+    let res = fresh
+        .post("/api/v1/me/logout-everywhere")
+        .send()
+        .await
+        .expect("POST");
+    assert!(res.status().is_success());
+    assert_eq!(
+        fresh.get("/api/v1/me").send().await.expect("GET").status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
