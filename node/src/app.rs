@@ -110,6 +110,9 @@ pub enum StartError {
 
 /// Builds the complete router for a state.
 pub fn router(state: AppState) -> Router {
+    let server = &state.settings.server;
+    let request_timeout = Duration::from_secs(u64::from(server.request_timeout_seconds));
+    let body_timeout = Duration::from_secs(u64::from(server.header_timeout_seconds));
     let web = Router::new()
         .merge(crate::web::router())
         .merge(crate::setup::web::router())
@@ -135,6 +138,15 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn(crate::error::render_problems))
+        // A request, body included, gets a deadline; a body that stops
+        // arriving is cut off sooner.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            body_timeout,
+        ))
         .layer(middleware::from_fn(noaber_federation::routes::home_negotiation))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -256,33 +268,20 @@ impl Application {
             // Either a shutdown or a dropped sender ends the wait.
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let result = match self.tls {
-            None => {
-                axum::serve(self.listener, service)
-                    .with_graceful_shutdown(signal)
-                    .await
-            }
-            Some(config) => {
-                let handle = axum_server::Handle::new();
-                let stopper = handle.clone();
-                tokio::spawn(async move {
-                    signal.await;
-                    stopper.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
-                });
-                let std_listener = self.listener.into_std()?;
-                axum_server::from_tcp_rustls(std_listener, config)?
-                    .handle(handle)
-                    .serve(service)
-                    .await
-            }
+        let server = &self.state.settings.server;
+        let limits = crate::serve::Limits {
+            header_timeout: Duration::from_secs(u64::from(server.header_timeout_seconds)),
+            max_connections: usize::try_from(server.max_connections).unwrap_or(1024),
+            shutdown_timeout: Duration::from_secs(u64::from(server.shutdown_timeout_seconds)),
         };
+        let tls = self
+            .tls
+            .map(|config| tokio_rustls::TlsAcceptor::from(config.get_inner()));
+        crate::serve::serve(self.listener, tls, self.router, limits, signal).await;
         self.state.db.close().await;
         drop(self.lock);
         tracing::info!("stopped");
-        result
+        Ok(())
     }
 }
 

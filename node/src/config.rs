@@ -60,6 +60,15 @@ pub struct ServerSettings {
     /// Certificate chain and private key (PEM) to serve HTTPS directly.
     /// Without them the node serves plain HTTP, for a reverse proxy.
     pub tls: Option<TlsFiles>,
+    /// Seconds a client gets to send a request's headers (and a TLS
+    /// handshake); a connection that sends nothing is closed after it.
+    pub header_timeout_seconds: u32,
+    /// Seconds a request may take, body and answer included.
+    pub request_timeout_seconds: u32,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: u32,
+    /// Seconds open requests get to finish when the node stops.
+    pub shutdown_timeout_seconds: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -103,6 +112,10 @@ impl Settings {
             server: ServerSettings {
                 listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
                 trusted_proxies: Vec::new(),
+                header_timeout_seconds: 10,
+                request_timeout_seconds: 60,
+                max_connections: 1024,
+                shutdown_timeout_seconds: 10,
                 tls: None,
             },
             storage: StorageSettings {
@@ -152,6 +165,10 @@ const KEYS: &[(&str, &str)] = &[
     ("server", "trusted_proxies"),
     ("server", "tls_cert"),
     ("server", "tls_key"),
+    ("server", "header_timeout_seconds"),
+    ("server", "request_timeout_seconds"),
+    ("server", "max_connections"),
+    ("server", "shutdown_timeout_seconds"),
     ("storage", "data_dir"),
     ("database", "url"),
     ("database", "max_connections"),
@@ -347,6 +364,16 @@ fn apply(s: &mut Settings, section: &str, key: &str, value: &str) -> Result<(), 
         }
         // Checked together after all sources are read.
         ("server", "tls_cert") | ("server", "tls_key") => {}
+        ("server", "header_timeout_seconds") => {
+            s.server.header_timeout_seconds = positive(value, 300)?
+        }
+        ("server", "request_timeout_seconds") => {
+            s.server.request_timeout_seconds = positive(value, 3600)?
+        }
+        ("server", "max_connections") => s.server.max_connections = positive(value, 100_000)?,
+        ("server", "shutdown_timeout_seconds") => {
+            s.server.shutdown_timeout_seconds = positive(value, 600)?
+        }
         ("storage", "data_dir") => {
             if value.is_empty() {
                 return Err("mag niet leeg zijn".into());

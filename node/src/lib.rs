@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod network;
 pub mod pagination;
 pub mod profile;
+pub mod serve;
 pub mod setup;
 pub mod telemetry;
 pub mod validation;

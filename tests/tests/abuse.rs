@@ -324,3 +324,63 @@ async fn a_password_change_revokes_api_tokens() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// Opens `n` connections that send half a request line and then nothing.
+async fn half_open(addr: std::net::SocketAddr, n: usize) -> Vec<tokio::net::TcpStream> {
+    use tokio::io::AsyncWriteExt;
+    let mut held = Vec::new();
+    for _ in 0..n {
+        if let Ok(mut s) = tokio::net::TcpStream::connect(addr).await {
+            let _ = s.write_all(b"GET /healthz HT").await;
+            held.push(s);
+        }
+    }
+    held
+}
+
+#[tokio::test]
+async fn half_open_connections_neither_block_the_node_nor_its_stop() {
+    for tls in [false, true] {
+        let dir = TempDir::new();
+        let mut settings = fresh_settings(&dir).await;
+        settings.server.max_connections = 50;
+        settings.server.header_timeout_seconds = 2;
+        settings.server.shutdown_timeout_seconds = 2;
+        let scheme = if tls {
+            let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])
+                .expect("certificate");
+            let cert_path = dir.0.join("cert.pem");
+            let key_path = dir.0.join("key.pem");
+            std::fs::write(&cert_path, cert.cert.pem()).expect("cert");
+            std::fs::write(&key_path, cert.signing_key.serialize_pem()).expect("key");
+            settings.server.tls = Some(noaber_node::config::TlsFiles {
+                cert: cert_path,
+                key: key_path,
+            });
+            "https"
+        } else {
+            "http"
+        };
+        let node = TestNode::start_in(dir, settings).await;
+        // Twice as many as the node serves at once, all silent.
+        let held = half_open(node.addr, 100).await;
+        let client = reqwest::Client::builder()
+            .tls_danger_accept_invalid_certs(true)
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .expect("client");
+        let res = client
+            .get(format!("{scheme}://{}/healthz", node.addr))
+            .send()
+            .await;
+        assert!(
+            res.as_ref().is_ok_and(|r| r.status() == StatusCode::OK),
+            "{scheme}: /healthz behind 100 silent connections: {res:?}"
+        );
+        // A stop with silent connections (and a fresh batch) still ends.
+        let more = half_open(node.addr, 20).await;
+        let stopped = tokio::time::timeout(std::time::Duration::from_secs(60), node.stop()).await;
+        assert!(stopped.is_ok(), "{scheme}: the node did not stop");
+        drop((held, more));
+    }
+}
