@@ -384,3 +384,114 @@ async fn half_open_connections_neither_block_the_node_nor_its_stop() {
         drop((held, more));
     }
 }
+
+#[tokio::test]
+async fn the_form_token_is_bound_to_the_session_and_changes_at_login() {
+    let node = TestNode::set_up().await;
+    let browser = node.browser();
+    let before = browser.form_token("/inloggen").await;
+    let cookie = browser.cookie("noaber_csrf").expect("browser cookie");
+    assert_ne!(
+        before, cookie,
+        "the token is derived, not the cookie itself"
+    );
+    browser.login("beheerder", ADMIN_PASSWORD).await;
+    let after = browser.form_token("/account").await;
+    assert_ne!(before, after, "logging in gives a new token");
+    // The token from before the login, and the cookie's own value, are
+    // refused now.
+    for stale in [before.as_str(), cookie.as_str()] {
+        let res = browser
+            .post_form("/account/overal-uitloggen", &[("csrf_token", stale)])
+            .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+    assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn forms_sent_from_another_site_are_refused_even_with_a_token() {
+    let node = TestNode::set_up().await;
+    let browser = node.browser();
+    browser.login("beheerder", ADMIN_PASSWORD).await;
+    let token = browser.form_token("/account").await;
+    let post = |header: &'static str, value: String| {
+        let token = token.clone();
+        let client = browser.client.clone();
+        let url = node.url("/account/overal-uitloggen");
+        async move {
+            client
+                .post(url)
+                .header(header, value)
+                .form(&[("csrf_token", token.as_str())])
+                .send()
+                .await
+                .expect("POST")
+                .status()
+        }
+    };
+    assert_eq!(
+        post("origin", "https://kwaadwillend.example".to_owned()).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post("origin", "null".to_owned()).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post("sec-fetch-site", "cross-site".to_owned()).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post("sec-fetch-site", "same-site".to_owned()).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        browser.get("/account").await.status(),
+        StatusCode::OK,
+        "nothing happened"
+    );
+    // From the node's own page it works.
+    assert_eq!(
+        post("origin", node.base.clone()).await,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn an_https_node_uses_host_prefixed_secure_cookies() {
+    let node = TestNode::start().await;
+    node.cli(
+        &[
+            "setup",
+            "--name",
+            "Stadsdorp Veilig",
+            "--kind",
+            "initiative",
+            "--place",
+            "Zwolle",
+            "--base-url",
+            "https://veilig.example.nl",
+            "--admin-user",
+            "beheerder",
+            "--admin-name",
+            "Annie de Vries",
+        ],
+        ADMIN_PASSWORD,
+    )
+    .await
+    .expect("setup");
+    let node = node.restart().await;
+    let res = node.browser().get("/inloggen").await;
+    let cookies: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect();
+    let csrf = cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-noaber_csrf="))
+        .unwrap_or_else(|| panic!("{cookies:?}"));
+    assert!(csrf.contains("; Secure") && csrf.contains("Path=/") && !csrf.contains("Domain"));
+}

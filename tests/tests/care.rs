@@ -947,19 +947,30 @@ async fn csv_import_in_the_browser() {
     browser.login("cora", "een lang wachtwoord 42").await;
     let html = browser.get("/leden/importeren").await.text().await.unwrap();
     let token = noaber_tests::extract_csrf(&html).unwrap();
-    let form = reqwest::multipart::Form::new().part(
-        "file",
+    let file = || {
         reqwest::multipart::Part::bytes(
             b"naam,telefoon\nKees Jansen,0612345678\nFout,123\n".to_vec(),
         )
-        .file_name("leden.csv"),
-    );
+        .file_name("leden.csv")
+    };
+    // A token in the address is not accepted any more: it belongs in the body.
     let res = browser
         .client
         .post(format!(
             "{}/leden/importeren?csrf_token={token}",
             care.node.base
         ))
+        .multipart(reqwest::multipart::Form::new().part("file", file()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token.clone())
+        .part("file", file());
+    let res = browser
+        .client
+        .post(format!("{}/leden/importeren", care.node.base))
         .multipart(form)
         .send()
         .await

@@ -180,8 +180,9 @@ async fn cookies_are_secure_once_the_node_is_on_https() {
         .collect();
     let session = cookies
         .iter()
-        .find(|c| c.starts_with("noaber_session="))
-        .expect("session cookie");
+        .find(|c| c.starts_with("__Host-noaber_session="))
+        .expect("session cookie, with the __Host- prefix on HTTPS");
+    assert!(session.contains("Path=/") && !session.contains("Domain"));
     assert!(session.contains("HttpOnly"));
     assert!(session.contains("Secure"));
     assert!(session.contains("SameSite=Lax"));

@@ -52,7 +52,8 @@ async fn session_user(parts: &mut Parts, state: &AppState) -> Result<Account, Er
     if let Some(Resolved(known)) = parts.extensions.get::<Resolved>() {
         return known.clone().ok_or(Error::Unauthenticated);
     }
-    let Some(token) = cookie_value(&parts.headers, session::COOKIE) else {
+    let secure = state.secure_cookies().await;
+    let Some(token) = cookie_value(&parts.headers, session::cookie_name(secure)) else {
         return Err(Error::Unauthenticated);
     };
     let result = session::resolve(&state.db, &token, state.settings.auth.session_days).await;

@@ -9,6 +9,15 @@ use crate::db::Db;
 use crate::entity::{session, user};
 
 pub const COOKIE: &str = "noaber_session";
+/// The name on HTTPS: a `__Host-` cookie can only be set by this very host
+/// over HTTPS, for the whole site, so a neighbouring subdomain cannot plant
+/// one.
+pub const HOST_COOKIE: &str = "__Host-noaber_session";
+
+/// The session cookie's name for a node that is (or is not) on HTTPS.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure { HOST_COOKIE } else { COOKIE }
+}
 
 /// Starts a session and returns the cookie value (shown nowhere else).
 pub async fn start(db: &Db, user_id: i32, days: u32) -> Result<String> {

@@ -34,7 +34,7 @@ pub async fn with_session_cookie(
     let secure = state.secure_cookies().await;
     let cookie = format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        session::COOKIE,
+        session::cookie_name(secure),
         u64::from(state.settings.auth.session_days) * 86_400,
         if secure { "; Secure" } else { "" }
     );
@@ -42,10 +42,11 @@ pub async fn with_session_cookie(
     response
 }
 
-fn without_session_cookie(mut response: Response) -> Response {
+fn without_session_cookie(mut response: Response, secure: bool) -> Response {
     let cookie = format!(
-        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
-        session::COOKIE
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        session::cookie_name(secure),
+        if secure { "; Secure" } else { "" }
     );
     crate::web::set_cookie(&mut response, &cookie);
     response
@@ -157,13 +158,14 @@ async fn login_submit(
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    if let Some(token) = cookie_value(&headers, session::COOKIE) {
+    let secure = state.secure_cookies().await;
+    if let Some(token) = cookie_value(&headers, session::cookie_name(secure)) {
         session::end(&state.db, &token).await?;
     }
-    Ok(without_session_cookie(flash_redirect(
-        "/inloggen",
-        "flash.logged_out",
-    )))
+    Ok(without_session_cookie(
+        flash_redirect("/inloggen", "flash.logged_out"),
+        secure,
+    ))
 }
 
 async fn logout_everywhere(
@@ -172,10 +174,10 @@ async fn logout_everywhere(
 ) -> Result<Response, AppError> {
     let ended = session::end_all(&state.db, user.0.id).await?;
     tracing::info!(user_id = user.0.id, ended, "logged out everywhere");
-    Ok(without_session_cookie(flash_redirect(
-        "/inloggen",
-        "flash.logged_out_everywhere",
-    )))
+    Ok(without_session_cookie(
+        flash_redirect("/inloggen", "flash.logged_out_everywhere"),
+        state.secure_cookies().await,
+    ))
 }
 
 #[derive(Template)]
