@@ -24,6 +24,8 @@ pub mod message_signature;
 pub mod net;
 pub mod objects;
 pub mod outbox;
+#[cfg(test)]
+mod parse_props;
 pub mod relays;
 pub mod remote;
 pub mod routes;

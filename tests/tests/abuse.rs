@@ -495,3 +495,126 @@ async fn an_https_node_uses_host_prefixed_secure_cookies() {
         .unwrap_or_else(|| panic!("{cookies:?}"));
     assert!(csrf.contains("; Secure") && csrf.contains("Path=/") && !csrf.contains("Domain"));
 }
+
+/// Activities as other fediverse software sends them, from the shared
+/// fixtures.
+fn fixture_activities() -> Vec<Vec<u8>> {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/fediverse");
+    let mut out = Vec::new();
+    let mut stack: Vec<std::path::PathBuf> = std::fs::read_dir(&root)
+        .expect("the shared fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path().join("activities")))
+        .collect();
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            for e in std::fs::read_dir(&path).expect("dir").flatten() {
+                stack.push(e.path());
+            }
+        } else if path.extension().is_some_and(|x| x == "json") {
+            out.push(std::fs::read(&path).expect("fixture"));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn mutated_activities_at_the_inbox_get_only_client_errors() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+
+    let node = TestNode::federated(61, "Inbox", "initiative").await;
+    let peer = crate::peers::Peer::start("127.0.0.62").await;
+    let key_id = peer.url("/users/piet#main-key");
+    let piet = peer.serve_actor("/users/piet", "Person", &key_id);
+    let fixtures = fixture_activities();
+    assert!(fixtures.len() > 20, "fixtures found: {}", fixtures.len());
+    let edits = proptest::collection::vec(
+        (
+            proptest::prelude::any::<proptest::sample::Index>(),
+            0u8..3,
+            proptest::prelude::any::<u8>(),
+        ),
+        0..16,
+    );
+    let signature = proptest::prop_oneof![
+        proptest::strategy::Just(String::new()),
+        "[ -~]{0,200}",
+        "keyId=\"https://[a-z]{1,8}\\.example/users/[a-z]{1,6}#main-key\",algorithm=\"rsa-sha256\",headers=\"\\(request-target\\) host date digest\",signature=\"[A-Za-z0-9+/=]{0,40}\"",
+    ];
+    let case = (
+        proptest::prelude::any::<proptest::sample::Index>(),
+        edits,
+        signature,
+        0u8..3,
+    );
+    let mut runner = TestRunner::deterministic();
+    let client = reqwest::Client::new();
+    let mut statuses = std::collections::BTreeMap::new();
+    for _ in 0..300 {
+        let (which, edits, signature, how) = case.new_tree(&mut runner).expect("a case").current();
+        let mut body = fixtures[which.index(fixtures.len())].clone();
+        let signed = how == 2;
+        if signed && let Ok(mut doc) = serde_json::from_slice::<serde_json::Value>(&body) {
+            // Made to come from the peer, so the body gets past the
+            // signature and is read for real.
+            doc["actor"] = serde_json::Value::String(piet.clone());
+            doc["id"] = serde_json::Value::String(peer.url("/activities/1"));
+            body = serde_json::to_vec(&doc).expect("json");
+        }
+        for (at, how, byte) in edits {
+            if body.is_empty() {
+                break;
+            }
+            let i = at.index(body.len());
+            match how {
+                0 => body[i] = byte,
+                1 => {
+                    body.remove(i);
+                }
+                _ => body.insert(i, byte),
+            }
+        }
+        if signed {
+            let status = peer
+                .post_cavage_bytes(&key_id, &node.url("/inbox"), body.clone())
+                .await;
+            let accepted_as_valid = status.is_success()
+                && serde_json::from_slice::<serde_json::Value>(&body)
+                    .is_ok_and(|d| d["actor"] == piet.as_str());
+            assert!(
+                status.is_client_error() || accepted_as_valid,
+                "{status} for a signed {}",
+                String::from_utf8_lossy(&body)
+            );
+            *statuses.entry(status.as_u16()).or_insert(0) += 1;
+            continue;
+        }
+        let rfc9421 = how == 1;
+        let mut req = client
+            .post(node.url(if rfc9421 { "/instance/inbox" } else { "/inbox" }))
+            .header("content-type", "application/activity+json")
+            .header(
+                "date",
+                httpdate::fmt_http_date(std::time::SystemTime::now()),
+            );
+        if rfc9421 {
+            req = req
+                .header(
+                    "signature-input",
+                    format!("sig1=(\"@method\");keyid=\"{}\"", signature.len()),
+                )
+                .header("signature", "sig1=:AAAA:");
+        } else if !signature.is_empty() {
+            req = req.header("signature", signature);
+        }
+        let status = req.body(body.clone()).send().await.expect("POST").status();
+        assert!(
+            status.is_client_error(),
+            "{status} for {}",
+            String::from_utf8_lossy(&body)
+        );
+        *statuses.entry(status.as_u16()).or_insert(0) += 1;
+    }
+    eprintln!("inbox answers to 300 mutated activities: {statuses:?}");
+}

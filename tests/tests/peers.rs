@@ -155,7 +155,12 @@ impl Peer {
 
     /// POSTs `activity` to `inbox`, signed draft-cavage with `key_id`.
     pub async fn post_cavage(&self, key_id: &str, inbox: &str, activity: &Value) -> StatusCode {
-        let body = serde_json::to_vec(activity).unwrap();
+        self.post_cavage_bytes(key_id, inbox, serde_json::to_vec(activity).unwrap())
+            .await
+    }
+
+    /// POSTs any body to `inbox`, signed draft-cavage with `key_id`.
+    pub async fn post_cavage_bytes(&self, key_id: &str, inbox: &str, body: Vec<u8>) -> StatusCode {
         let key = noaber_federation::keys::SigningKey::from_pkcs8_pem(&self.private_pem).unwrap();
         let url = url::Url::parse(inbox).unwrap();
         let headers = noaber_federation::signature::sign(
