@@ -374,7 +374,8 @@ async fn an_erased_person_leaves_no_trace_in_the_data_directory() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    // An import checked but not (yet) imported.
+    // An import checked through the API (not kept), and one uploaded in
+    // the browser, waiting for the coordinator's decision.
     let csv = "naam;telefoon;adres\nWubbolt Zeegersma;06-97531864;Klaproosstraat 917\n";
     let res = coord
         .post("/api/v1/members/import")
@@ -384,6 +385,27 @@ async fn an_erased_person_leaves_no_trace_in_the_data_directory() {
         .await
         .expect("dry run");
     assert_eq!(res.status(), StatusCode::OK);
+    let desk = node.browser();
+    desk.login("cora", "een lang wachtwoord 42").await;
+    let token = desk.form_token("/leden/importeren").await;
+    let upload = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("leden.csv"),
+        );
+    let res = desk
+        .client
+        .post(node.url("/leden/importeren"))
+        .multipart(upload)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "the upload waits for a decision"
+    );
     // Someone else, through the public form.
     let res = node
         .browser()

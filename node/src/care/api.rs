@@ -222,17 +222,10 @@ async fn import_members(
     body: axum::body::Bytes,
 ) -> Result<Json<ImportAnswer>, AppError> {
     let actor = coordinator(&user)?;
-    let (batch, report) = import::dry_run(&state.db, actor, &body).await?;
     let dry_run = !matches!(
         q.dry_run.as_deref(),
         Some("false") | Some("0") | Some("nee")
     );
-    if dry_run {
-        return Ok(Json(ImportAnswer {
-            report,
-            result: None,
-        }));
-    }
     let mode = match q.mode.as_deref() {
         Some("valid_only") => Mode::ValidOnly,
         Some("all") | None => Mode::All,
@@ -243,11 +236,27 @@ async fn import_members(
             });
         }
     };
-    let result = import::import(&state.db, actor, batch, mode).await?;
-    Ok(Json(ImportAnswer {
-        report,
-        result: Some(result),
-    }))
+    let (batch, report) = import::dry_run(&state.db, actor, &body).await?;
+    // An API client sends the file again to import it: the stored upload,
+    // full of personal data, is not kept beyond this request.
+    let result = if dry_run {
+        Ok(None)
+    } else {
+        import::import(&state.db, actor, batch, mode)
+            .await
+            .map(Some)
+    };
+    if result.is_err() || dry_run {
+        import::discard(&state.db, batch).await?;
+    }
+    let result = result?;
+    if dry_run {
+        return Ok(Json(ImportAnswer {
+            report,
+            result: None,
+        }));
+    }
+    Ok(Json(ImportAnswer { report, result }))
 }
 
 /// All members as CSV (`;`, UTF-8 with BOM), audited.

@@ -503,6 +503,14 @@ pub async fn dry_run(db: &Db, actor: Actor, bytes: &[u8]) -> Result<(i32, Import
     Ok((batch.id, report))
 }
 
+/// Removes a stored upload that will not be imported.
+pub async fn discard(db: &Db, batch_id: i32) -> Result<()> {
+    import_batch::Entity::delete_by_id(batch_id)
+        .exec(db.write())
+        .await?;
+    Ok(())
+}
+
 /// The report of a stored batch (to show it again).
 pub async fn report_of(db: &Db, actor: Actor, batch_id: i32) -> Result<ImportReport> {
     let text = batch_text(db, actor, batch_id).await?;
