@@ -184,7 +184,10 @@ impl Db {
     /// not linger in the log's old frames. A no-op on PostgreSQL.
     pub async fn checkpoint(&self) -> Result<(), DbErr> {
         if self.is_sqlite() {
+            // On the connection itself: a checkpoint cannot run inside the
+            // transaction the checked writer would wrap it in.
             self.write
+                .connection()
                 .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
                 .await?;
         }
