@@ -11,11 +11,9 @@ use std::time::Duration;
 
 use noaber_federation::checked::CheckedWriter;
 use noaber_migrations::{Migrator, MigratorTrait};
+use sea_orm::sea_query::{Alias, OnConflict, Query};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, Statement,
-    TransactionTrait,
-};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
 use crate::config::Settings;
 
@@ -156,27 +154,22 @@ impl Db {
         }
     }
 
-    /// Commits a one-row change through the writer: it fails when the disk
-    /// is full or the writer is stuck, which a read would not show.
+    /// Commits a one-row change through the writer (which checks every
+    /// commit): it fails when the disk is full or the writer is stuck,
+    /// which a read would not show.
     pub async fn check_writer(&self) -> Result<(), DbErr> {
-        let txn = self.write.begin().await?;
-        let backend = txn.get_database_backend();
-        txn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            match backend {
-                sea_orm::DatabaseBackend::Postgres => {
-                    "INSERT INTO writer_checks (id, checked_at) VALUES (1, $1) \
-                     ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"
-                }
-                _ => {
-                    "INSERT INTO writer_checks (id, checked_at) VALUES (1, ?) \
-                     ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"
-                }
-            },
-            [chrono::Utc::now().into()],
-        ))
-        .await?;
-        txn.commit().await
+        let mut upsert = Query::insert();
+        upsert
+            .into_table(Alias::new("writer_checks"))
+            .columns([Alias::new("id"), Alias::new("checked_at")])
+            .values([1.into(), chrono::Utc::now().into()])
+            .map_err(|e| DbErr::Custom(e.to_string()))?
+            .on_conflict(
+                OnConflict::column(Alias::new("id"))
+                    .update_column(Alias::new("checked_at"))
+                    .to_owned(),
+            );
+        self.write.execute(&upsert).await.map(|_| ())
     }
 
     /// Moves everything in SQLite's write-ahead log into the database file

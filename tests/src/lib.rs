@@ -131,18 +131,34 @@ impl TestNode {
 
     /// A fresh node that has been set up, with an admin `beheerder`.
     pub async fn set_up() -> Self {
+        Self::set_up_at("http://zuid.example.nl").await
+    }
+
+    /// [`Self::set_up`] with another internet address (an `https://` one
+    /// makes the node use secure cookies and HSTS).
+    pub async fn set_up_at(base_url: &str) -> Self {
         let node = Self::start().await;
-        node.cli(
+        node.run_setup("Stadsdorp Zuid", "initiative", "Amsterdam", base_url)
+            .await;
+        // The running node caches its profile; reading it again is what a
+        // restart would do.
+        node.restart().await
+    }
+
+    /// Runs `noaber setup` on this node's storage: an initiative or network
+    /// named `name` in `place` at `base_url`, with an admin `beheerder`.
+    pub async fn run_setup(&self, name: &str, kind: &str, place: &str, base_url: &str) {
+        self.cli(
             &[
                 "setup",
                 "--name",
-                "Stadsdorp Zuid",
+                name,
                 "--kind",
-                "initiative",
+                kind,
                 "--place",
-                "Amsterdam",
+                place,
                 "--base-url",
-                "http://zuid.example.nl",
+                base_url,
                 "--admin-user",
                 "beheerder",
                 "--admin-name",
@@ -152,9 +168,6 @@ impl TestNode {
         )
         .await
         .expect("setup");
-        // The running node caches its profile; reading it again is what a
-        // restart would do.
-        node.restart().await
     }
 
     /// Stops the node, waiting until it has closed its database.
@@ -204,26 +217,7 @@ impl TestNode {
         tweak(&mut settings);
         let node = Self::start_in(dir, settings).await;
         let base = node.base.clone();
-        node.cli(
-            &[
-                "setup",
-                "--name",
-                name,
-                "--kind",
-                kind,
-                "--place",
-                "Drenthe",
-                "--base-url",
-                &base,
-                "--admin-user",
-                "beheerder",
-                "--admin-name",
-                "Beheerder",
-            ],
-            ADMIN_PASSWORD,
-        )
-        .await
-        .expect("setup");
+        node.run_setup(name, kind, "Drenthe", &base).await;
         node
     }
 

@@ -251,28 +251,7 @@ async fn pages_carry_security_headers_and_personal_pages_are_not_cached() {
 
 #[tokio::test]
 async fn a_node_known_by_an_https_address_sends_hsts() {
-    let node = TestNode::start().await;
-    node.cli(
-        &[
-            "setup",
-            "--name",
-            "Stadsdorp Veilig",
-            "--kind",
-            "initiative",
-            "--place",
-            "Zwolle",
-            "--base-url",
-            "https://veilig.example.nl",
-            "--admin-user",
-            "beheerder",
-            "--admin-name",
-            "Annie de Vries",
-        ],
-        ADMIN_PASSWORD,
-    )
-    .await
-    .expect("setup");
-    let node = node.restart().await;
+    let node = TestNode::set_up_at("https://veilig.example.nl").await;
     let res = node.browser().get("/inloggen").await;
     let hsts = res
         .headers()
@@ -460,28 +439,7 @@ async fn forms_sent_from_another_site_are_refused_even_with_a_token() {
 
 #[tokio::test]
 async fn an_https_node_uses_host_prefixed_secure_cookies() {
-    let node = TestNode::start().await;
-    node.cli(
-        &[
-            "setup",
-            "--name",
-            "Stadsdorp Veilig",
-            "--kind",
-            "initiative",
-            "--place",
-            "Zwolle",
-            "--base-url",
-            "https://veilig.example.nl",
-            "--admin-user",
-            "beheerder",
-            "--admin-name",
-            "Annie de Vries",
-        ],
-        ADMIN_PASSWORD,
-    )
-    .await
-    .expect("setup");
-    let node = node.restart().await;
+    let node = TestNode::set_up_at("https://veilig.example.nl").await;
     let res = node.browser().get("/inloggen").await;
     let cookies: Vec<String> = res
         .headers()

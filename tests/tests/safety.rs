@@ -75,26 +75,13 @@ async fn a_full_disk_never_loses_an_acknowledged_write() {
     let _mount = Tmpfs::mount(&data, 24);
     let settings = fresh_settings(&dir).await;
     let node = TestNode::start_in(dir, settings).await;
-    node.cli(
-        &[
-            "setup",
-            "--name",
-            "Stadsdorp Vol",
-            "--kind",
-            "initiative",
-            "--place",
-            "Zwolle",
-            "--base-url",
-            "http://vol.example.nl",
-            "--admin-user",
-            "beheerder",
-            "--admin-name",
-            "Annie de Vries",
-        ],
-        ADMIN_PASSWORD,
+    node.run_setup(
+        "Stadsdorp Vol",
+        "initiative",
+        "Zwolle",
+        "http://vol.example.nl",
     )
-    .await
-    .expect("setup");
+    .await;
     let token = node.token_for("beheerder").await;
     let api = node.api(&token);
 

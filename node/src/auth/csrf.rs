@@ -178,10 +178,8 @@ async fn same_site(
         // "null" (a sandboxed frame, a file) and anything unreadable.
         return Err("origin unreadable");
     };
-    let origin_host = match (origin.host_str(), origin.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_owned(),
-        _ => return Err("origin without host"),
+    let Some(origin_host) = host_and_port(&origin) else {
+        return Err("origin without host");
     };
     // The host the browser asked for (what it shows in its address bar),
     // or the node's own address when a proxy rewrote the Host header.
@@ -190,17 +188,24 @@ async fn same_site(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .or_else(|| uri.authority().map(|a| a.as_str().to_owned()));
-    let own = state.profile().await.and_then(|p| {
-        url::Url::parse(&p.base_url).ok().and_then(|u| {
-            u.host_str().map(|h| match u.port() {
-                Some(port) => format!("{h}:{port}"),
-                None => h.to_owned(),
-            })
-        })
-    });
+    let own = state
+        .profile()
+        .await
+        .and_then(|p| url::Url::parse(&p.base_url).ok())
+        .and_then(|u| host_and_port(&u));
     if asked.as_deref() == Some(origin_host.as_str()) || own.as_deref() == Some(&origin_host) {
         Ok(())
     } else {
         Err("origin")
     }
+}
+
+/// `host` or `host:port` as a browser writes it in `Host` (the port only
+/// when it is not the scheme's default).
+fn host_and_port(url: &url::Url) -> Option<String> {
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
 }

@@ -238,25 +238,23 @@ async fn import_members(
     };
     let (batch, report) = import::dry_run(&state.db, actor, &body).await?;
     // An API client sends the file again to import it: the stored upload,
-    // full of personal data, is not kept beyond this request.
-    let result = if dry_run {
-        Ok(None)
-    } else {
-        import::import(&state.db, actor, batch, mode)
-            .await
-            .map(Some)
-    };
-    if result.is_err() || dry_run {
-        import::discard(&state.db, batch).await?;
-    }
-    let result = result?;
+    // full of personal data, is not kept beyond this request (an import
+    // that succeeds removes it itself).
     if dry_run {
+        import::discard(&state.db, batch).await?;
         return Ok(Json(ImportAnswer {
             report,
             result: None,
         }));
     }
-    Ok(Json(ImportAnswer { report, result }))
+    let result = import::import(&state.db, actor, batch, mode).await;
+    if result.is_err() {
+        import::discard(&state.db, batch).await?;
+    }
+    Ok(Json(ImportAnswer {
+        report,
+        result: Some(result?),
+    }))
 }
 
 /// All members as CSV (`;`, UTF-8 with BOM), audited.

@@ -17,6 +17,7 @@ pub mod offers;
 pub mod privacy;
 pub mod public_form;
 pub mod requests;
+pub mod settings;
 pub mod stats;
 pub mod web;
 

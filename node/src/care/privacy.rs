@@ -19,7 +19,7 @@ use super::{Actor, Error, Result};
 use crate::db::Db;
 use crate::entity::{
     api_token, care_setting, help_request, hour_entry, import_batch, login_attempt, match_, member,
-    offer, public_submission, session, user, volunteer,
+    offer, public_submission, user, volunteer,
 };
 use crate::pagination::PageRequest;
 
@@ -206,10 +206,7 @@ async fn forget_account<C: ConnectionTrait>(conn: &C, user_id: i32) -> Result<()
         .filter(login_attempt::Column::Username.eq(account.username.clone()))
         .exec(conn)
         .await?;
-    session::Entity::delete_many()
-        .filter(session::Column::UserId.eq(user_id))
-        .exec(conn)
-        .await?;
+    crate::auth::session::end_sessions_on(conn, user_id).await?;
     api_token::Entity::delete_many()
         .filter(api_token::Column::UserId.eq(user_id))
         .exec(conn)
@@ -267,8 +264,7 @@ pub async fn erase_requester(db: &Db, actor: Actor, request_id: i32) -> Result<(
 }
 
 pub async fn retention_months(db: &Db) -> Result<Option<i32>> {
-    Ok(care_setting::Entity::find_by_id(1)
-        .one(db.read())
+    Ok(super::settings::current(db)
         .await?
         .and_then(|s| s.retention_months))
 }
@@ -281,21 +277,14 @@ pub async fn set_retention_months(db: &Db, months: Option<i32>) -> Result<()> {
     {
         return Err(crate::validation::Invalid::one("retention_months", "error.retention").into());
     }
-    let exists = care_setting::Entity::find_by_id(1)
-        .one(db.read())
-        .await?
-        .is_some();
-    let row = care_setting::ActiveModel {
-        id: Set(1),
-        retention_months: Set(months),
-        ..Default::default()
-    };
-    if exists {
-        row.update(db.write()).await?;
-    } else {
-        row.insert(db.write()).await?;
-    }
-    Ok(())
+    super::settings::save(
+        db,
+        care_setting::ActiveModel {
+            retention_months: Set(months),
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 /// Clears the descriptions of requests closed more than the retention period

@@ -45,8 +45,7 @@ pub fn rate_key(address: &str) -> String {
 
 /// The hourly cap over all addresses.
 pub async fn hourly_cap(db: &Db) -> Result<i32> {
-    Ok(care_setting::Entity::find_by_id(1)
-        .one(db.read())
+    Ok(super::settings::current(db)
         .await?
         .and_then(|s| s.public_form_hourly_cap)
         .unwrap_or(DEFAULT_HOURLY_CAP))
@@ -59,21 +58,14 @@ pub async fn set_hourly_cap(db: &Db, cap: Option<i32>) -> Result<()> {
     {
         return Err(Invalid::one("public_form_hourly_cap", "error.hourly_cap").into());
     }
-    let exists = care_setting::Entity::find_by_id(1)
-        .one(db.read())
-        .await?
-        .is_some();
-    let row = care_setting::ActiveModel {
-        id: Set(1),
-        public_form_hourly_cap: Set(cap),
-        ..Default::default()
-    };
-    if exists {
-        row.update(db.write()).await?;
-    } else {
-        row.insert(db.write()).await?;
-    }
-    Ok(())
+    super::settings::save(
+        db,
+        care_setting::ActiveModel {
+            public_form_hourly_cap: Set(cap),
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
