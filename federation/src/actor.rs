@@ -123,6 +123,20 @@ impl LocalActor {
     pub fn auto_approve(&self) -> AutoApprove {
         AutoApprove::parse(&self.row.auto_approve).unwrap_or(AutoApprove::Never)
     }
+    pub fn node_kind(&self) -> Option<NodeKind> {
+        self.row.kind.parse().ok()
+    }
+
+    /// Whether this node passes on what it receives to its own followers:
+    /// regional and national nodes do, unless turned off.
+    pub fn relays(&self) -> bool {
+        self.row.relaying
+            && matches!(
+                self.node_kind(),
+                Some(NodeKind::Regional | NodeKind::National)
+            )
+    }
+
     pub fn is_local(&self, url: &str) -> bool {
         url.starts_with(&format!("{}/", self.base()))
     }
@@ -194,6 +208,11 @@ pub fn context() -> Value {
             "region": "noaber:region",
             "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
             "discoverable": "toot:discoverable",
+            "itemKind": "noaber:itemKind",
+            "bottleneckCategory": "noaber:bottleneckCategory",
+            "bottleneckStatus": "noaber:bottleneckStatus",
+            "bottleneckSince": "noaber:bottleneckSince",
+            "Hashtag": "as:Hashtag",
         }
     ])
 }
@@ -273,6 +292,7 @@ pub async fn publish(fed: &Federation, profile: &ActorProfile) -> Result<LocalAc
                 private_key_pem: Set(private),
                 auto_approve: Set(auto.as_str().to_owned()),
                 nodeinfo_usage: Set(UsagePolicy::Zero.as_str().to_owned()),
+                relaying: Set(true),
                 updated_at: Set(now),
             }
             .insert(fed.write())

@@ -98,6 +98,10 @@ pub(crate) struct Inner {
     pub version: String,
     pub forms: crate::servers::FormCache,
     pub key_owners: crate::remote::KeyOwners,
+    /// The library's context for `Activity` and `Object`, made once. It
+    /// holds a handle to this struct, so it lives as long as the process.
+    pub library:
+        tokio::sync::OnceCell<activitypub_federation::config::FederationConfig<Federation>>,
 }
 
 impl Federation {
@@ -129,6 +133,7 @@ impl Federation {
                 version: version.to_owned(),
                 forms: crate::servers::FormCache::default(),
                 key_owners: crate::remote::KeyOwners::default(),
+                library: tokio::sync::OnceCell::new(),
             }),
         })
     }
@@ -139,6 +144,24 @@ impl Federation {
 
     pub(crate) fn read(&self) -> &DatabaseConnection {
         &self.inner.read
+    }
+
+    /// The context the library's traits are called with. Only its data
+    /// is used: fetching, signing and queueing stay with this crate.
+    pub async fn data(&self) -> crate::Result<activitypub_federation::config::Data<Federation>> {
+        let config = self
+            .inner
+            .library
+            .get_or_try_init(|| async {
+                activitypub_federation::config::FederationConfig::builder()
+                    .domain("noaber.invalid")
+                    .app_data(self.clone())
+                    .build()
+                    .await
+                    .map_err(|e| crate::Error::Invalid(e.to_string()))
+            })
+            .await?;
+        Ok(config.to_request_data())
     }
 
     pub fn settings(&self) -> &FederationSettings {

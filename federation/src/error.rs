@@ -33,6 +33,9 @@ pub enum Error {
     /// 502: a remote server could not be reached or answered wrongly.
     #[error("remote: {0}")]
     Remote(#[from] crate::client::FetchError),
+    /// 202: valid, but nothing this node acts on (why, for the log).
+    #[error("ignored: {0}")]
+    Ignored(&'static str),
     /// 500
     #[error(transparent)]
     Key(#[from] crate::keys::KeyError),
@@ -65,6 +68,7 @@ impl Error {
             Self::Gone => StatusCode::GONE,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotSetUp => StatusCode::CONFLICT,
+            Self::Ignored(_) => StatusCode::ACCEPTED,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Remote(_) => StatusCode::BAD_GATEWAY,
             Self::Key(_) | Self::Db(_) | Self::Json(_) => StatusCode::INTERNAL_SERVER_ERROR,

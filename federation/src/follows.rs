@@ -15,18 +15,18 @@ use crate::actor::{self, AutoApprove, LocalActor};
 use crate::entity::{follower, following, remote_actor};
 use crate::{Error, Federation, Result, outbox, remote};
 
-pub const PENDING: &str = "pending";
-pub const ACCEPTED: &str = "accepted";
-pub const REJECTED: &str = "rejected";
-/// Approved once, then removed by an admin.
-pub const REMOVED: &str = "removed";
-/// The follower took its request back (Undo).
-pub const WITHDRAWN: &str = "withdrawn";
+pub use crate::state::FollowState;
+
+pub const PENDING: FollowState = FollowState::Pending;
+pub const ACCEPTED: FollowState = FollowState::Accepted;
+pub const REJECTED: FollowState = FollowState::Rejected;
+pub const REMOVED: FollowState = FollowState::Removed;
+pub const WITHDRAWN: FollowState = FollowState::Withdrawn;
 
 /// A follower or follow as operators see it.
 #[derive(Debug, Clone, Serialize)]
 pub struct FollowLine {
-    pub state: String,
+    pub state: FollowState,
     pub actor_url: String,
     pub name: Option<String>,
     pub username: Option<String>,
@@ -39,7 +39,7 @@ pub struct FollowLine {
 /// Follow rows with what we know of each actor, read in one query.
 async fn lines(
     fed: &Federation,
-    rows: Vec<(String, String, DateTime<Utc>)>,
+    rows: Vec<(FollowState, String, DateTime<Utc>)>,
 ) -> Result<Vec<FollowLine>> {
     let urls: Vec<String> = rows.iter().map(|(_, url, _)| url.clone()).collect();
     let known: std::collections::HashMap<String, remote_actor::Model> =
@@ -69,7 +69,7 @@ async fn lines(
 
 async fn line(
     fed: &Federation,
-    state: String,
+    state: FollowState,
     actor_url: String,
     updated_at: DateTime<Utc>,
 ) -> Result<FollowLine> {
@@ -77,7 +77,7 @@ async fn line(
     one.pop().ok_or(Error::NotFound)
 }
 
-pub async fn followers(fed: &Federation, state: Option<&str>) -> Result<Vec<FollowLine>> {
+pub async fn followers(fed: &Federation, state: Option<FollowState>) -> Result<Vec<FollowLine>> {
     let mut q = follower::Entity::find().order_by_desc(follower::Column::UpdatedAt);
     if let Some(s) = state {
         q = q.filter(follower::Column::State.eq(s));
@@ -139,6 +139,17 @@ pub async fn is_accepted_follower(fed: &Federation, actor_url: &str) -> Result<b
     Ok(follower::Entity::find()
         .filter(follower::Column::ActorUrl.eq(actor_url))
         .filter(follower::Column::State.eq(ACCEPTED))
+        .one(fed.read())
+        .await?
+        .is_some())
+}
+
+/// Whether we follow `actor_url` and it accepted: what it publishes is
+/// ours to receive.
+pub async fn is_following(fed: &Federation, actor_url: &str) -> Result<bool> {
+    Ok(following::Entity::find()
+        .filter(following::Column::ActorUrl.eq(actor_url))
+        .filter(following::Column::State.eq(ACCEPTED))
         .one(fed.read())
         .await?
         .is_some())
@@ -239,19 +250,19 @@ pub async fn received_unfollow(fed: &Federation, actor_url: &str) -> Result<()> 
 async fn set_follower_state(
     fed: &Federation,
     actor_url: &str,
-    from: &[&str],
-    to: &str,
+    from: &[FollowState],
+    to: FollowState,
 ) -> Result<follower::Model> {
     let f = follower::Entity::find()
         .filter(follower::Column::ActorUrl.eq(actor_url))
         .one(fed.write())
         .await?
         .ok_or(Error::NotFound)?;
-    if !from.contains(&f.state.as_str()) {
+    if !from.contains(&f.state) {
         return Err(Error::Invalid(format!("deze volger is {}", f.state)));
     }
     let mut a: follower::ActiveModel = f.into();
-    a.state = Set(to.to_owned());
+    a.state = Set(to);
     a.updated_at = Set(Utc::now());
     Ok(a.update(fed.write()).await?)
 }
@@ -295,13 +306,13 @@ pub async fn follow(fed: &Federation, target: &str) -> Result<FollowLine> {
     if let Some(f) = &existing
         && (f.state == ACCEPTED || f.state == PENDING)
     {
-        return line(fed, f.state.clone(), f.actor_url.clone(), f.updated_at).await;
+        return line(fed, f.state, f.actor_url.clone(), f.updated_at).await;
     }
     let follow_id = outbox::new_activity_id(local.base());
     let row = match existing {
         Some(f) => {
             let mut a: following::ActiveModel = f.into();
-            a.state = Set(PENDING.into());
+            a.state = Set(PENDING);
             a.follow_activity_id = Set(follow_id.clone());
             a.updated_at = Set(now);
             a.update(fed.write()).await?
@@ -309,7 +320,7 @@ pub async fn follow(fed: &Federation, target: &str) -> Result<FollowLine> {
         None => {
             following::ActiveModel {
                 actor_url: Set(remote.actor_url.clone()),
-                state: Set(PENDING.into()),
+                state: Set(PENDING),
                 follow_activity_id: Set(follow_id.clone()),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -381,7 +392,7 @@ pub async fn received_answer(
         return Err(Error::BadActivity("answer to another follow".into()));
     }
     let mut a: following::ActiveModel = f.into();
-    a.state = Set(if accepted { ACCEPTED } else { REJECTED }.to_owned());
+    a.state = Set(if accepted { ACCEPTED } else { REJECTED });
     a.updated_at = Set(Utc::now());
     a.update(fed.write()).await?;
     Ok(())

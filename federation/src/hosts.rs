@@ -239,7 +239,7 @@ mod tests {
             id,
             outbox_id: 1,
             inbox: inbox.to_owned(),
-            state: "pending".into(),
+            state: crate::state::DeliveryState::Pending,
             attempts: 0,
             next_attempt_at: now,
             last_status: None,

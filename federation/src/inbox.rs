@@ -18,7 +18,7 @@ use crate::client::FetchError;
 use crate::entity::received_activity;
 use crate::net::authority_of;
 use crate::signature::{self, SignatureError};
-use crate::{Error, Federation, Result, actor, blocks, follows, remote};
+use crate::{Error, Federation, Result, actor, blocks, remote};
 
 /// What became of an activity that passed every check.
 #[derive(Debug, PartialEq, Eq)]
@@ -143,7 +143,10 @@ pub async fn receive(
     // The signed Host must be ours, or a request signed for another server
     // could be replayed here.
     check_host(headers, &local)?;
-    if let Some(object) = activity.get("object").filter(|o| o.is_object())
+    // An Announce wraps another server's activity; its handler checks
+    // that one's origin.
+    if kind != "Announce"
+        && let Some(object) = activity.get("object").filter(|o| o.is_object())
         && let Some(object_id) = object.get("id").and_then(Value::as_str)
         && !local.is_local(object_id)
         && authority_of(object_id).as_deref() != Some(actor_host.as_str())
@@ -189,7 +192,7 @@ pub async fn receive(
         }
         Err(e) => return Err(e.into()),
     }
-    match apply(fed, &local, kind, actor_url, &activity).await {
+    match apply(fed, kind, activity.clone()).await {
         Ok(outcome) => Ok(outcome),
         Err(e) => {
             // Not applied: forget the id, so the sender's retry is not taken
@@ -205,98 +208,23 @@ pub async fn receive(
     }
 }
 
-async fn apply(
-    fed: &Federation,
-    local: &actor::LocalActor,
-    kind: &str,
-    actor_url: &str,
-    activity: &Value,
-) -> Result<Outcome> {
-    let object = activity.get("object").unwrap_or(&Value::Null);
-    let object_id = id_of(object);
-    let object_type = object.get("type").and_then(Value::as_str);
+/// Reads the activity into its type and lets the type decide and act.
+async fn apply(fed: &Federation, kind: &str, activity: Value) -> Result<Outcome> {
+    use activitypub_federation::traits::Activity;
+    let parsed = crate::protocol::parse(activity)?;
+    let data = fed.data().await?;
     tracing::info!(kind, "activity received");
-    match kind {
-        "Follow" => {
-            let id = activity
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            // Relays other than Mastodon's kind follow the subscriber's
-            // instance actor back; only relays we subscribed to may.
-            if object_id == Some(local.instance_id().as_str()) {
-                return Ok(
-                    if crate::relays::received_follow_back(fed, local, actor_url, id).await? {
-                        Outcome::Applied
-                    } else {
-                        Outcome::Ignored
-                    },
-                );
-            }
-            if object_id != Some(local.id().as_str()) {
-                return Ok(Outcome::Ignored);
-            }
-            follows::received_follow(fed, actor_url, id).await?;
-            Ok(Outcome::Applied)
-        }
-        "Accept" | "Reject" => {
-            // The object is our Follow, by id or embedded, and must be the
-            // one we sent this actor.
-            if object_type.is_some_and(|t| t != "Follow") {
-                return Ok(Outcome::Ignored);
-            }
-            let Some(follow_id) = object_id.filter(|o| local.is_local(o)) else {
-                return Err(Error::BadActivity(
-                    "the answer does not name our follow".into(),
-                ));
-            };
-            if crate::relays::received_answer(fed, actor_url, follow_id, kind == "Accept").await? {
-                return Ok(Outcome::Applied);
-            }
-            follows::received_answer(fed, actor_url, follow_id, kind == "Accept").await?;
-            Ok(Outcome::Applied)
-        }
-        "Undo" => {
-            // Only an Undo of this actor's follow of us: embedded with us as
-            // its object, or by the id of the Follow we have on record.
-            let embedded_of_us = object_type == Some("Follow")
-                && object.get("object").and_then(id_of) == Some(local.id().as_str())
-                && object
-                    .get("actor")
-                    .and_then(id_of)
-                    .is_none_or(|a| a == actor_url);
-            let by_id = match object_id {
-                Some(oid) if !object.is_object() => {
-                    follows::follow_id_of(fed, actor_url).await?.as_deref() == Some(oid)
-                }
-                _ => false,
-            };
-            if embedded_of_us || by_id {
-                follows::received_unfollow(fed, actor_url)
-                    .await
-                    .or_else(|e| match e {
-                        Error::NotFound | Error::Invalid(_) => Ok(()),
-                        e => Err(e),
-                    })?;
-                return Ok(Outcome::Applied);
-            }
+    let done = match parsed.verify(&data).await {
+        Ok(()) => parsed.receive(&data).await,
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(()) => Ok(Outcome::Applied),
+        Err(Error::Ignored(why)) => {
+            tracing::debug!(kind, why, "activity ignored");
             Ok(Outcome::Ignored)
         }
-        "Delete" => {
-            if object_id == Some(actor_url) {
-                follows::actor_gone(fed, actor_url).await?;
-                return Ok(Outcome::Applied);
-            }
-            Ok(Outcome::Ignored)
-        }
-        "Update" => {
-            if object_id == Some(actor_url) {
-                remote::get(fed, actor_url, true).await?;
-                return Ok(Outcome::Applied);
-            }
-            Ok(Outcome::Ignored)
-        }
-        _ => Ok(Outcome::Ignored),
+        Err(e) => Err(e),
     }
 }
 

@@ -22,15 +22,22 @@ pub mod keys;
 pub mod kind;
 pub mod message_signature;
 pub mod net;
+pub mod network_items;
 pub mod objects;
 pub mod outbox;
 #[cfg(test)]
 mod parse_props;
+pub mod protocol;
+pub mod publication;
+pub mod reactions;
+pub mod relay;
 pub mod relays;
 pub mod remote;
 pub mod routes;
+pub mod sanitize;
 pub mod servers;
 pub mod signature;
+pub mod state;
 
 pub use context::{Federation, FederationSettings, Usage, UsageSource};
 pub use error::{Error, Result};

@@ -1,7 +1,8 @@
 //! Published objects, served at their ids.
 //!
-//! The node hands over a finished wire object; this module gives it an id,
-//! stores it, sends `Create` to the followers and serves it: public objects
+//! The node hands over a closed [`Publication`]; this module gives it an
+//! id, stores its wire form, sends `Create`, `Update` or `Delete` to the
+//! followers and serves it: public objects
 //! to anyone, followers-only objects only to a signed fetch by an approved
 //! follower (authorized fetch), deleted ones as a `Tombstone` with 410.
 
@@ -11,8 +12,10 @@ use axum::http::{HeaderMap, Method};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
+use url::Url;
 
 use crate::entity::object;
+use crate::publication::{Envelope, Publication};
 use crate::signature;
 use crate::{Error, Federation, Result, actor, follows, outbox, remote};
 
@@ -35,31 +38,75 @@ impl Visibility {
     }
 }
 
-/// Publishes `object` (its `type`, content, …; `id`, `attributedTo` and
-/// addressing are set here). Returns the new id.
-pub async fn publish(fed: &Federation, mut obj: Value, visibility: Visibility) -> Result<String> {
-    let local = actor::load(fed).await?;
+/// Whether a `to`/`cc` entry means everyone.
+pub fn is_public_address(a: &str) -> bool {
+    a == PUBLIC || a == "as:Public" || a == "Public"
+}
+
+fn addressing(local: &actor::LocalActor, visibility: Visibility) -> (Vec<Url>, Vec<Url>) {
+    let followers = Url::parse(&local.followers()).ok();
+    let public = Url::parse(PUBLIC).ok();
+    match visibility {
+        Visibility::Public => (
+            public.into_iter().collect(),
+            followers.into_iter().collect(),
+        ),
+        Visibility::Followers => (followers.into_iter().collect(), Vec::new()),
+    }
+}
+
+/// A new object id under our base URL.
+fn new_object_id(base: &str) -> String {
     use rand::Rng;
     let n: u128 = rand::thread_rng().r#gen();
-    let id = format!("{}/objects/{n:032x}", local.base());
-    let (to, cc) = match visibility {
-        Visibility::Public => (json!([PUBLIC]), json!([local.followers()])),
-        Visibility::Followers => (json!([local.followers()]), json!([])),
-    };
+    format!("{base}/objects/{n:032x}")
+}
+
+/// Sends `Create`, `Update` or `Delete` of a stored object to the followers.
+async fn announce(
+    fed: &Federation,
+    local: &actor::LocalActor,
+    kind: &str,
+    object: Value,
+    visibility: Visibility,
+) -> Result<()> {
+    let (to, cc) = addressing(local, visibility);
+    let activity = json!({
+        "@context": actor::context(),
+        "id": outbox::new_activity_id(local.base()),
+        "type": kind,
+        "actor": local.id(),
+        "to": to,
+        "cc": cc,
+        "object": object,
+    });
+    outbox::enqueue(fed, &activity, &follows::follower_inboxes(fed).await?).await?;
+    Ok(())
+}
+
+/// Publishes a closed value: gives it an id, stores its wire form and sends
+/// `Create` to the followers. Returns the new id.
+pub async fn publish(
+    fed: &Federation,
+    publication: &Publication,
+    visibility: Visibility,
+) -> Result<String> {
+    let local = actor::load(fed).await?;
+    let id = new_object_id(local.base());
+    let (to, cc) = addressing(&local, visibility);
     let now = Utc::now();
-    obj["id"] = json!(id);
-    obj["attributedTo"] = json!(local.id());
-    obj["to"] = to.clone();
-    obj["cc"] = cc.clone();
-    obj["published"] = json!(now.to_rfc3339());
-    let kind = obj
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or("Note")
-        .to_owned();
+    let item = publication.to_item(Envelope {
+        id: parse_url(&id)?,
+        attributed_to: parse_url(&local.id())?,
+        to,
+        cc,
+        published: now,
+        updated: None,
+    });
+    let obj = serde_json::to_value(&item)?;
     object::ActiveModel {
         object_id: Set(id.clone()),
-        kind: Set(kind),
+        kind: Set(item.kind.as_str().to_owned()),
         visibility: Set(visibility.as_str().to_owned()),
         json: Set(serde_json::to_string(&obj)?),
         published_at: Set(now),
@@ -68,17 +115,57 @@ pub async fn publish(fed: &Federation, mut obj: Value, visibility: Visibility) -
     }
     .insert(fed.write())
     .await?;
-    let create = json!({
-        "@context": actor::context(),
-        "id": outbox::new_activity_id(local.base()),
-        "type": "Create",
-        "actor": local.id(),
-        "to": to,
-        "cc": cc,
-        "object": obj,
-    });
-    outbox::enqueue(fed, &create, &follows::follower_inboxes(fed).await?).await?;
+    announce(fed, &local, "Create", obj, visibility).await?;
     Ok(id)
+}
+
+/// Replaces a published object with a new version (its text or its
+/// visibility changed) and sends `Update` to the followers.
+pub async fn update(
+    fed: &Federation,
+    id: &str,
+    publication: &Publication,
+    visibility: Visibility,
+) -> Result<()> {
+    let local = actor::load(fed).await?;
+    let row = object::Entity::find()
+        .filter(object::Column::ObjectId.eq(id))
+        .one(fed.write())
+        .await?
+        .ok_or(Error::NotFound)?;
+    if row.deleted_at.is_some() {
+        return Err(Error::Gone);
+    }
+    let (to, cc) = addressing(&local, visibility);
+    let item = publication.to_item(Envelope {
+        id: parse_url(id)?,
+        attributed_to: parse_url(&local.id())?,
+        to,
+        cc,
+        published: row.published_at,
+        updated: Some(Utc::now()),
+    });
+    let obj = serde_json::to_value(&item)?;
+    let mut a: object::ActiveModel = row.into();
+    a.kind = Set(item.kind.as_str().to_owned());
+    a.visibility = Set(visibility.as_str().to_owned());
+    a.json = Set(serde_json::to_string(&obj)?);
+    a.update(fed.write()).await?;
+    announce(fed, &local, "Update", obj, visibility).await
+}
+
+fn parse_url(s: &str) -> Result<Url> {
+    Url::parse(s).map_err(|_| Error::Invalid(format!("{s} is geen adres")))
+}
+
+/// Whether `id` is one of our objects, published and not deleted.
+pub async fn is_published(fed: &Federation, id: &str) -> Result<bool> {
+    Ok(object::Entity::find()
+        .filter(object::Column::ObjectId.eq(id))
+        .filter(object::Column::DeletedAt.is_null())
+        .one(fed.read())
+        .await?
+        .is_some())
 }
 
 /// Deletes a published object: a Tombstone stays at its id, and `Delete`
@@ -93,25 +180,24 @@ pub async fn delete(fed: &Federation, id: &str) -> Result<()> {
     if row.deleted_at.is_some() {
         return Ok(());
     }
-    let mut a: object::ActiveModel = row.clone().into();
-    a.deleted_at = Set(Some(Utc::now()));
-    a.update(fed.write()).await?;
-    let (to, cc) = if row.visibility == "public" {
-        (json!([PUBLIC]), json!([local.followers()]))
+    let visibility = if row.visibility == "public" {
+        Visibility::Public
     } else {
-        (json!([local.followers()]), json!([]))
+        Visibility::Followers
     };
-    let activity = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": outbox::new_activity_id(local.base()),
-        "type": "Delete",
-        "actor": local.id(),
-        "to": to,
-        "cc": cc,
-        "object": { "id": id, "type": "Tombstone" },
-    });
-    outbox::enqueue(fed, &activity, &follows::follower_inboxes(fed).await?).await?;
-    Ok(())
+    let mut a: object::ActiveModel = row.into();
+    a.deleted_at = Set(Some(Utc::now()));
+    // The text goes; the id and kind stay for the Tombstone.
+    a.json = Set("{}".into());
+    a.update(fed.write()).await?;
+    announce(
+        fed,
+        &local,
+        "Delete",
+        json!({ "id": id, "type": "Tombstone" }),
+        visibility,
+    )
+    .await
 }
 
 /// The actor of a signed GET, if the request is signed and verifies.

@@ -29,10 +29,12 @@ use crate::entity::{delivery, inbox_health, outbox_activity};
 use crate::hosts::{HostGate, Outcome, host_of, host_of_delivery};
 use crate::{Federation, Result};
 
-pub const PENDING: &str = "pending";
-pub const SENDING: &str = "sending";
-pub const DELIVERED: &str = "delivered";
-pub const FAILED: &str = "failed";
+pub use crate::state::DeliveryState;
+
+pub const PENDING: DeliveryState = DeliveryState::Pending;
+pub const SENDING: DeliveryState = DeliveryState::Sending;
+pub const DELIVERED: DeliveryState = DeliveryState::Delivered;
+pub const FAILED: DeliveryState = DeliveryState::Failed;
 
 /// A new activity id under our base URL.
 pub fn new_activity_id(base: &str) -> String {
@@ -73,7 +75,7 @@ pub async fn enqueue(fed: &Federation, activity: &Value, inboxes: &[String]) -> 
             outbox_id: Set(row.id),
             inbox: Set(inbox.clone()),
             host: Set(Some(host_of(inbox))),
-            state: Set(PENDING.into()),
+            state: Set(PENDING),
             attempts: Set(0),
             next_attempt_at: Set(now),
             last_status: Set(None),
@@ -391,7 +393,7 @@ async fn record(
     row.attempts = Set(attempts);
     match outcome {
         Ok(status) if status.is_success() => {
-            row.state = Set(DELIVERED.into());
+            row.state = Set(DELIVERED);
             row.last_status = Set(Some(i32::from(status.as_u16())));
             row.last_error = Set(None);
             row.delivered_at = Set(Some(now));
@@ -400,7 +402,7 @@ async fn record(
             tracing::debug!(delivery = d.id, "delivered");
         }
         Ok(status) if permanent(status.as_u16()) => {
-            row.state = Set(FAILED.into());
+            row.state = Set(FAILED);
             row.last_status = Set(Some(i32::from(status.as_u16())));
             row.last_error = Set(Some(format!("refused with {}", status.as_u16())));
             row.update(fed.write()).await?;
@@ -422,7 +424,7 @@ async fn record(
             row.last_status = Set(status);
             row.last_error = Set(Some(error));
             if expired {
-                row.state = Set(FAILED.into());
+                row.state = Set(FAILED);
             } else {
                 let unreachable = failing_since.is_some_and(|since| {
                     now - since
@@ -434,7 +436,7 @@ async fn record(
                 } else {
                     backoff(settings.retry_base, settings.retry_max, attempts)
                 };
-                row.state = Set(PENDING.into());
+                row.state = Set(PENDING);
                 row.next_attempt_at =
                     Set(now + Duration::from_std(delay).unwrap_or(Duration::hours(1)));
             }
@@ -507,7 +509,7 @@ async fn mark_health(fed: &Federation, inbox: &str, ok: bool) -> Result<Option<D
 #[derive(Debug, Clone, Serialize)]
 pub struct DeliveryLine {
     pub id: i32,
-    pub state: String,
+    pub state: DeliveryState,
     pub inbox: String,
     pub activity_id: String,
     pub kind: String,

@@ -36,7 +36,7 @@ impl From<relay::Model> for RelayLine {
         Self {
             actor_url: r.actor_url,
             inbox: r.inbox,
-            state: r.state,
+            state: r.state.to_string(),
             updated_at: r.updated_at,
         }
     }
@@ -74,7 +74,7 @@ pub async fn subscribe(fed: &Federation, target: &str) -> Result<RelayLine> {
         Some(r) if r.state == ACCEPTED || r.state == PENDING => return Ok(r.into()),
         Some(r) => {
             let mut a: relay::ActiveModel = r.into();
-            a.state = Set(PENDING.into());
+            a.state = Set(PENDING);
             a.follow_activity_id = Set(follow_id.clone());
             a.inbox = Set(inbox.clone());
             a.updated_at = Set(now);
@@ -84,7 +84,7 @@ pub async fn subscribe(fed: &Federation, target: &str) -> Result<RelayLine> {
             relay::ActiveModel {
                 actor_url: Set(relay_actor.actor_url.clone()),
                 inbox: Set(inbox.clone()),
-                state: Set(PENDING.into()),
+                state: Set(PENDING),
                 follow_activity_id: Set(follow_id.clone()),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -131,6 +131,16 @@ pub async fn unsubscribe(fed: &Federation, actor_url: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether `actor_url` is a relay we subscribed to and that accepted.
+pub async fn is_subscribed(fed: &Federation, actor_url: &str) -> Result<bool> {
+    Ok(relay::Entity::find()
+        .filter(relay::Column::ActorUrl.eq(actor_url))
+        .filter(relay::Column::State.eq(ACCEPTED))
+        .one(fed.read())
+        .await?
+        .is_some())
+}
+
 pub async fn list(fed: &Federation) -> Result<Vec<RelayLine>> {
     Ok(relay::Entity::find()
         .order_by_asc(relay::Column::ActorUrl)
@@ -161,7 +171,7 @@ pub async fn received_answer(
         return Err(Error::BadActivity("answer to another follow".into()));
     }
     let mut a: relay::ActiveModel = r.into();
-    a.state = Set(if accepted { ACCEPTED } else { REJECTED }.to_owned());
+    a.state = Set(if accepted { ACCEPTED } else { REJECTED });
     a.updated_at = Set(Utc::now());
     a.update(fed.write()).await?;
     tracing::info!(accepted, "relay answered our subscription");

@@ -71,7 +71,10 @@ pub fn parse_actor(doc: &Value) -> Result<remote_actor::Model> {
     })
 }
 
-async fn store(fed: &Federation, mut m: remote_actor::Model) -> Result<remote_actor::Model> {
+pub(crate) async fn store(
+    fed: &Federation,
+    mut m: remote_actor::Model,
+) -> Result<remote_actor::Model> {
     let existing = remote_actor::Entity::find()
         .filter(remote_actor::Column::ActorUrl.eq(&m.actor_url))
         .one(fed.write())

@@ -14,6 +14,7 @@ mod m20261125_000004_care_indexes;
 mod m20261125_000005_volunteer_login_unique;
 mod m20261125_000006_federation_reliability;
 mod m20261125_000007_data_safety;
+mod m20261125_000008_knowledge;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_volunteer_login_unique::Migration),
             Box::new(m20261125_000006_federation_reliability::Migration),
             Box::new(m20261125_000007_data_safety::Migration),
+            Box::new(m20261125_000008_knowledge::Migration),
         ]
     }
 }

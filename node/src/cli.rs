@@ -861,9 +861,15 @@ async fn run_network(
             )?;
         }
         Command::Followers(FollowersCommand::List { state, json }) => {
-            let list = follows::followers(fed, state.as_deref())
-                .await
-                .map_err(fed_error)?;
+            let state = match state.as_deref() {
+                None => None,
+                Some(word) => Some(follows::FollowState::parse(word).ok_or_else(|| {
+                    fail(format!(
+                        "onbekende stand '{word}': kies uit pending, accepted, rejected, removed, withdrawn"
+                    ))
+                })?),
+            };
+            let list = follows::followers(fed, state).await.map_err(fed_error)?;
             print_follows(io, &list, json)?;
         }
         Command::Followers(FollowersCommand::Approve { actor_url }) => {

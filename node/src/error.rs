@@ -153,6 +153,9 @@ impl AppError {
             Self::Federation(e) => {
                 use noaber_federation::Error as F;
                 match e {
+                    F::Ignored(_) => {
+                        Problem::new(S::CONFLICT, "nothing_to_do", "error.federation_invalid")
+                    }
                     F::Invalid(_) => Problem::new(
                         S::UNPROCESSABLE_ENTITY,
                         "invalid",

@@ -391,7 +391,7 @@ async fn main() {
         .expect("remote actor");
         follower::ActiveModel {
             actor_url: Set(actor_url),
-            state: Set("accepted".into()),
+            state: Set(noaber_federation::follows::ACCEPTED),
             follow_activity_id: Set(format!("{sink_base}/follows/{i}")),
             created_at: Set(now),
             updated_at: Set(now),
@@ -420,7 +420,7 @@ async fn main() {
     let t = Instant::now();
     objects::publish(
         &fed,
-        json!({"type": "Note", "content": "Voor alle volgers"}),
+        &noaber_tests::news("Voor alle volgers"),
         objects::Visibility::Followers,
     )
     .await
@@ -454,7 +454,7 @@ async fn main() {
     }
     objects::publish(
         &fed,
-        json!({"type": "Note", "content": "Voor alle volgers, met dode"}),
+        &noaber_tests::news("Voor alle volgers, met dode"),
         objects::Visibility::Followers,
     )
     .await

@@ -481,3 +481,15 @@ pub async fn json(res: Response) -> serde_json::Value {
     let text = res.text().await.expect("body");
     serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
 }
+
+/// A short update (nieuws) to publish in federation tests: its text is its
+/// whole content.
+pub fn news(text: &str) -> noaber_federation::publication::Publication {
+    use noaber_federation::publication::{Publication, UpdateDraft};
+    Publication::Update(UpdateDraft {
+        title: text.to_owned(),
+        markdown: text.to_owned(),
+        html: text.to_owned(),
+        url: url::Url::parse("https://noaber.invalid/nieuws").expect("a fixed URL"),
+    })
+}

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use axum::http::Method;
 use noaber_federation::{Federation, actor, follows, inbox, objects, outbox, signature};
-use noaber_tests::TestNode;
+use noaber_tests::{TestNode, news};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -31,7 +31,7 @@ where
 async fn state_of(list: Vec<follows::FollowLine>, actor_url: &str) -> Option<String> {
     list.into_iter()
         .find(|f| f.actor_url == actor_url)
-        .map(|f| f.state)
+        .map(|f| f.state.to_string())
 }
 
 pub(crate) async fn follower_state(fed: &Federation, actor_url: &str) -> Option<String> {
@@ -322,13 +322,9 @@ async fn rejection_and_removal_stop_deliveries() {
     .await;
 
     // Nothing published afterwards goes to B or C.
-    objects::publish(
-        &fa,
-        json!({"type": "Note", "content": "Nieuws"}),
-        objects::Visibility::Followers,
-    )
-    .await
-    .unwrap();
+    objects::publish(&fa, &news("Nieuws"), objects::Visibility::Followers)
+        .await
+        .unwrap();
     let (deliveries, _) = outbox::list(&fa, None, 1, 100).await.unwrap();
     let creates: Vec<_> = deliveries.iter().filter(|d| d.kind == "Create").collect();
     assert!(
@@ -501,18 +497,14 @@ async fn followers_only_objects_need_a_signed_fetch_by_an_approved_follower() {
     let fa = a.federation().await;
     let private = objects::publish(
         &fa,
-        json!({"type": "Note", "content": "Alleen voor volgers"}),
+        &news("Alleen voor volgers"),
         objects::Visibility::Followers,
     )
     .await
     .unwrap();
-    let public = objects::publish(
-        &fa,
-        json!({"type": "Note", "content": "Voor iedereen"}),
-        objects::Visibility::Public,
-    )
-    .await
-    .unwrap();
+    let public = objects::publish(&fa, &news("Voor iedereen"), objects::Visibility::Public)
+        .await
+        .unwrap();
 
     let anon = reqwest::Client::new();
     let res = anon
@@ -562,13 +554,9 @@ async fn a_receiver_that_was_down_gets_its_delivery_once_back() {
     let b_addr = b.addr;
     let (b_dir, b_settings) = b.stop().await;
 
-    let id = objects::publish(
-        &fa,
-        json!({"type": "Note", "content": "Bericht"}),
-        objects::Visibility::Followers,
-    )
-    .await
-    .unwrap();
+    let id = objects::publish(&fa, &news("Bericht"), objects::Visibility::Followers)
+        .await
+        .unwrap();
     eventually(15, "a failed attempt", || async {
         let (list, _) = outbox::list(&fa, None, 1, 50).await.unwrap();
         list.iter()
@@ -603,13 +591,9 @@ async fn a_sender_stopped_with_queued_deliveries_sends_them_after_restart_exactl
         (d, (s, addr))
     };
     let fa = a.federation().await;
-    objects::publish(
-        &fa,
-        json!({"type": "Note", "content": "Twee keer niet"}),
-        objects::Visibility::Followers,
-    )
-    .await
-    .unwrap();
+    objects::publish(&fa, &news("Twee keer niet"), objects::Visibility::Followers)
+        .await
+        .unwrap();
     // C gets it; B is down. Then the sender itself stops.
     eventually(15, "C delivered, B waiting", || async {
         let (list, _) = outbox::list(&fa, None, 1, 50).await.unwrap();
@@ -830,7 +814,7 @@ pub(crate) async fn add_follower(fed_db: &noaber_node::db::Db, actor_url: &str, 
     .unwrap();
     follower::ActiveModel {
         actor_url: Set(actor_url.to_owned()),
-        state: Set("accepted".into()),
+        state: Set(follows::ACCEPTED),
         follow_activity_id: Set(format!("{actor_url}/follow")),
         created_at: Set(now),
         updated_at: Set(now),
@@ -883,13 +867,9 @@ async fn permanent_refusals_fail_and_long_failing_inboxes_are_probed_rarely() {
         .unwrap();
     }
     let fa = a.federation().await;
-    objects::publish(
-        &fa,
-        json!({"type": "Note", "content": "x"}),
-        objects::Visibility::Followers,
-    )
-    .await
-    .unwrap();
+    objects::publish(&fa, &news("x"), objects::Visibility::Followers)
+        .await
+        .unwrap();
     eventually(15, "both attempted", || async {
         let (list, _) = outbox::list(&fa, None, 1, 50).await.unwrap();
         list.iter()

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use noaber_federation::{follows, inbox, objects, outbox};
-use noaber_tests::TestNode;
+use noaber_tests::{TestNode, news};
 use serde_json::{Value, json};
 
 use crate::federation::{actor_url, add_follower, eventually, follower_state};
@@ -62,13 +62,9 @@ async fn black_holes(ip: &str, n: usize) -> Vec<String> {
 }
 
 async fn publish_note(fed: &noaber_federation::Federation, text: &str) {
-    objects::publish(
-        fed,
-        json!({"type": "Note", "content": text}),
-        objects::Visibility::Followers,
-    )
-    .await
-    .unwrap();
+    objects::publish(fed, &news(text), objects::Visibility::Followers)
+        .await
+        .unwrap();
 }
 
 async fn wait_for(count: &AtomicUsize, target: usize, secs: u64) -> Duration {
@@ -254,7 +250,7 @@ async fn keys_at_their_own_address_are_accepted_when_they_belong_to_the_actor() 
     // A signed fetch names no actor: the key document names the owner.
     let private = objects::publish(
         &fa,
-        json!({"type": "Note", "content": "Alleen voor volgers"}),
+        &news("Alleen voor volgers"),
         objects::Visibility::Followers,
     )
     .await

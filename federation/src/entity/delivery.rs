@@ -8,7 +8,7 @@ pub struct Model {
     pub id: i32,
     pub outbox_id: i32,
     pub inbox: String,
-    pub state: String,
+    pub state: crate::state::DeliveryState,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub last_status: Option<i32>,

@@ -7,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub actor_url: String,
-    pub state: String,
+    pub state: crate::state::FollowState,
     pub follow_activity_id: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

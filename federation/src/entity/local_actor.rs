@@ -17,6 +17,8 @@ pub struct Model {
     pub private_key_pem: String,
     pub auto_approve: String,
     pub nodeinfo_usage: String,
+    /// Whether a regional or national node passes on what it receives.
+    pub relaying: bool,
     pub updated_at: DateTimeUtc,
 }
 

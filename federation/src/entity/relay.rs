@@ -8,7 +8,7 @@ pub struct Model {
     pub id: i32,
     pub actor_url: String,
     pub inbox: String,
-    pub state: String,
+    pub state: crate::state::FollowState,
     pub follow_activity_id: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

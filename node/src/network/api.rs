@@ -152,7 +152,7 @@ pub struct Follow {
 impl From<follows::FollowLine> for Follow {
     fn from(l: follows::FollowLine) -> Self {
         Self {
-            state: l.state,
+            state: l.state.to_string(),
             actor_url: l.actor_url,
             name: l.name,
             username: l.username,
@@ -356,7 +356,7 @@ async fn deliveries(
             .into_iter()
             .map(|d| Delivery {
                 id: d.id,
-                state: d.state,
+                state: d.state.to_string(),
                 inbox: d.inbox,
                 activity_id: d.activity_id,
                 kind: d.kind,

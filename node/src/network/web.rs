@@ -90,7 +90,7 @@ async fn page_for(
 ) -> Result<Response, AppError> {
     let fed = &state.federation;
     let actor = noaber_federation::actor::load(fed).await?;
-    let (failed, _) = outbox::list(fed, Some(outbox::FAILED), 1, 20).await?;
+    let (failed, _) = outbox::list(fed, Some(outbox::FAILED.as_str()), 1, 20).await?;
     let body = render(&NetworkPage {
         handle: Some(format!("{}@{}", actor.row.username, actor.host())),
         pending: follows::followers(fed, Some(follows::PENDING)).await?,

@@ -1,0 +1,236 @@
+//! Knowledge across the network: the node's own articles, updates and
+//! events, the items it
+//! received from other nodes (with a full-text index: FTS5 over Dutch
+//! stems on SQLite, the `dutch` text search configuration on PostgreSQL),
+//! reactions to its own items, and whether it relays what it receives.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+use sea_orm_migration::sea_orm::DbBackend;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // SQLite runs migrations outside a transaction: every step may find
+        // the work of a start that was cut off half-way.
+        manager
+            .create_table(
+                Table::create()
+                    .table(Publications::Table)
+                    .if_not_exists()
+                    .col(pk_auto(Publications::Id))
+                    .col(string(Publications::Kind))
+                    .col(string(Publications::Title))
+                    .col(text(Publications::Summary))
+                    .col(text(Publications::Body))
+                    .col(text(Publications::Themes))
+                    .col(text(Publications::Links))
+                    .col(timestamp_with_time_zone_null(Publications::StartsAt))
+                    .col(timestamp_with_time_zone_null(Publications::EndsAt))
+                    .col(text_null(Publications::Location))
+                    .col(string(Publications::Visibility))
+                    .col(string_null(Publications::ObjectId))
+                    .col(string_null(Publications::SourceUrl))
+                    .col(string_null(Publications::SourceName))
+                    .col(integer_null(Publications::CreatedBy))
+                    .col(timestamp_with_time_zone(Publications::CreatedAt))
+                    .col(timestamp_with_time_zone(Publications::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(NetworkItems::Table)
+                    .if_not_exists()
+                    .col(pk_auto(NetworkItems::Id))
+                    .col(string_uniq(NetworkItems::ObjectId))
+                    .col(string(NetworkItems::ItemKind))
+                    .col(string(NetworkItems::ApType))
+                    .col(string(NetworkItems::OriginActor))
+                    .col(string_null(NetworkItems::ViaActor))
+                    .col(string(NetworkItems::Visibility))
+                    .col(text(NetworkItems::Title))
+                    .col(text(NetworkItems::Summary))
+                    .col(text(NetworkItems::ContentHtml))
+                    .col(text(NetworkItems::TextPlain))
+                    .col(text(NetworkItems::Themes))
+                    .col(string_null(NetworkItems::Url))
+                    .col(timestamp_with_time_zone_null(NetworkItems::StartTime))
+                    .col(timestamp_with_time_zone_null(NetworkItems::EndTime))
+                    .col(text_null(NetworkItems::Location))
+                    .col(timestamp_with_time_zone(NetworkItems::PublishedAt))
+                    .col(timestamp_with_time_zone(NetworkItems::UpdatedAt))
+                    .col(timestamp_with_time_zone_null(NetworkItems::DeletedAt))
+                    .col(timestamp_with_time_zone(NetworkItems::ReceivedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("network_items_by_published")
+                    .table(NetworkItems::Table)
+                    .col(NetworkItems::PublishedAt)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("network_items_by_origin")
+                    .table(NetworkItems::Table)
+                    .col(NetworkItems::OriginActor)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        let db = manager.get_connection();
+        match manager.get_database_backend() {
+            DbBackend::Sqlite => {
+                // Words are stemmed before they are stored and searched.
+                db.execute_unprepared(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS network_items_fts \
+                     USING fts5(words, tokenize = 'unicode61 remove_diacritics 2')",
+                )
+                .await?;
+            }
+            DbBackend::Postgres => {
+                db.execute_unprepared(
+                    "CREATE INDEX IF NOT EXISTS network_items_search ON network_items \
+                     USING GIN (to_tsvector('dutch', title || ' ' || summary || ' ' || text_plain))",
+                )
+                .await?;
+            }
+            _ => {}
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table(Reactions::Table)
+                    .if_not_exists()
+                    .col(pk_auto(Reactions::Id))
+                    .col(string(Reactions::ObjectId))
+                    .col(string(Reactions::ActorUrl))
+                    .col(string(Reactions::Kind))
+                    .col(string_uniq(Reactions::ActivityId))
+                    .col(text(Reactions::Content))
+                    .col(timestamp_with_time_zone(Reactions::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("reactions_by_object")
+                    .table(Reactions::Table)
+                    .col(Reactions::ObjectId)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        if !manager.has_column("local_actor", "relaying").await? {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(LocalActor::Table)
+                        .add_column(boolean(LocalActor::Relaying).default(true))
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(LocalActor::Table)
+                    .drop_column(LocalActor::Relaying)
+                    .to_owned(),
+            )
+            .await?;
+        for table in [
+            "reactions",
+            "network_items_fts",
+            "network_items",
+            "publications",
+        ] {
+            manager
+                .get_connection()
+                .execute_unprepared(&format!("DROP TABLE IF EXISTS {table}"))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum Publications {
+    Table,
+    Id,
+    Kind,
+    Title,
+    Summary,
+    Body,
+    Themes,
+    Links,
+    StartsAt,
+    EndsAt,
+    Location,
+    Visibility,
+    ObjectId,
+    SourceUrl,
+    SourceName,
+    CreatedBy,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum NetworkItems {
+    Table,
+    Id,
+    ObjectId,
+    ItemKind,
+    ApType,
+    OriginActor,
+    ViaActor,
+    Visibility,
+    Title,
+    Summary,
+    ContentHtml,
+    TextPlain,
+    Themes,
+    Url,
+    StartTime,
+    EndTime,
+    Location,
+    PublishedAt,
+    UpdatedAt,
+    DeletedAt,
+    ReceivedAt,
+}
+
+#[derive(DeriveIden)]
+enum Reactions {
+    Table,
+    Id,
+    ObjectId,
+    ActorUrl,
+    Kind,
+    ActivityId,
+    Content,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum LocalActor {
+    Table,
+    Relaying,
+}
