@@ -325,6 +325,17 @@ pub async fn set_policies(
     })
 }
 
+/// Turns passing on received knowledge to our followers on or off.
+pub async fn set_relaying(fed: &Federation, on: bool) -> Result<LocalActor> {
+    let actor = load(fed).await?;
+    let mut a: local_actor::ActiveModel = actor.row.into();
+    a.relaying = Set(on);
+    a.updated_at = Set(Utc::now());
+    Ok(LocalActor {
+        row: a.update(fed.write()).await?,
+    })
+}
+
 /// The NodeInfo 2.1 document.
 pub async fn nodeinfo(fed: &Federation) -> Result<Value> {
     let actor = load(fed).await?;

@@ -164,6 +164,18 @@ impl Federation {
         Ok(config.to_request_data())
     }
 
+    /// Moves the write-ahead log into the database file and empties it
+    /// (SQLite), so that text just overwritten is not left in the log.
+    pub async fn checkpoint(&self) -> crate::Result<()> {
+        use sea_orm::ConnectionTrait;
+        let conn = self.inner.write.connection();
+        if conn.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            conn.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await?;
+        }
+        Ok(())
+    }
+
     pub fn settings(&self) -> &FederationSettings {
         &self.inner.settings
     }

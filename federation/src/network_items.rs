@@ -264,7 +264,9 @@ pub async fn tombstone(fed: &Federation, row: &network_item::Model) -> Result<()
     let saved = a.update(&txn).await?;
     index(&txn, &saved).await?;
     txn.commit().await?;
-    Ok(())
+    // Relayed copies of it wait in our outbox too.
+    crate::outbox::withdraw_object(fed, &row.object_id).await?;
+    fed.checkpoint().await
 }
 
 /// Notes that an item also came by a relay (the first relay is kept).

@@ -190,6 +190,7 @@ pub async fn delete(fed: &Federation, id: &str) -> Result<()> {
     // The text goes; the id and kind stay for the Tombstone.
     a.json = Set("{}".into());
     a.update(fed.write()).await?;
+    outbox::withdraw_object(fed, id).await?;
     announce(
         fed,
         &local,
@@ -197,7 +198,8 @@ pub async fn delete(fed: &Federation, id: &str) -> Result<()> {
         json!({ "id": id, "type": "Tombstone" }),
         visibility,
     )
-    .await
+    .await?;
+    fed.checkpoint().await
 }
 
 /// The actor of a signed GET, if the request is signed and verifies.

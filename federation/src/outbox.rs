@@ -591,6 +591,45 @@ pub async fn list(
     Ok((out, total))
 }
 
+/// Withdraws what the outbox holds of a deleted object: the activities that
+/// carry its text keep only their id and type, and their deliveries that
+/// were not made are given up. The `Delete` sent afterwards is untouched.
+pub async fn withdraw_object(fed: &Federation, object_id: &str) -> Result<u64> {
+    use sea_orm::sea_query::LikeExpr;
+    use sea_orm::{ActiveModelTrait, Set};
+    let pattern = format!(
+        "%\"{}\"%",
+        object_id
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let rows = outbox_activity::Entity::find()
+        .filter(outbox_activity::Column::Kind.is_in(["Create", "Update", "Announce"]))
+        .filter(outbox_activity::Column::Json.like(LikeExpr::new(pattern).escape('\\')))
+        .all(fed.write())
+        .await?;
+    let mut n = 0;
+    for row in rows {
+        let stub = serde_json::json!({ "id": row.activity_id, "type": row.kind });
+        delivery::Entity::update_many()
+            .col_expr(delivery::Column::State, Expr::value(FAILED))
+            .col_expr(
+                delivery::Column::LastError,
+                Expr::value("withdrawn: the object was deleted"),
+            )
+            .filter(delivery::Column::OutboxId.eq(row.id))
+            .filter(delivery::Column::State.eq(PENDING))
+            .exec(fed.write())
+            .await?;
+        let mut a: outbox_activity::ActiveModel = row.into();
+        a.json = Set(stub.to_string());
+        a.update(fed.write()).await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// Makes failed and waiting deliveries due now (all, or one by id).
 pub async fn retry(fed: &Federation, id: Option<i32>) -> Result<u64> {
     let mut q = delivery::Entity::update_many()

@@ -98,6 +98,13 @@ impl MigrationTrait for Migration {
                      USING fts5(words, tokenize = 'unicode61 remove_diacritics 2')",
                 )
                 .await?;
+                // A deleted item's words are removed from the index itself,
+                // not only marked as gone.
+                db.execute_unprepared(
+                    "INSERT INTO network_items_fts (network_items_fts, rank) \
+                     VALUES ('secure-delete', 1)",
+                )
+                .await?;
             }
             DbBackend::Postgres => {
                 db.execute_unprepared(

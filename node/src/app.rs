@@ -121,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::profile::web::router())
         .merge(crate::care::web::router())
         .merge(crate::network::web::router())
+        .merge(crate::knowledge::web::router())
         .layer(middleware::from_fn(crate::web::clear_flash))
         .layer(middleware::from_fn_with_state(
             state.clone(),

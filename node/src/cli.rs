@@ -91,6 +91,19 @@ pub enum Command {
         /// Domeinnaam.
         domain: String,
     },
+    /// Wat deze node zelf schrijft voor het netwerk: kennis, berichten, activiteiten.
+    #[command(subcommand)]
+    Articles(ArticlesCommand),
+    /// Kennis die uit het netwerk binnenkwam.
+    #[command(subcommand)]
+    Network(NetworkCommand),
+    /// Zet doorgeven aan of uit: een regionale of landelijke node geeft wat hij
+    /// ontvangt door aan zijn eigen volgers.
+    Relaying {
+        /// aan of uit.
+        #[arg(value_parser = ["aan", "uit", "on", "off"])]
+        state: String,
+    },
     /// Vul de node met verzonnen voorbeeldgegevens (om uit te proberen of te meten).
     DemoData {
         /// Aantal leden.
@@ -163,6 +176,43 @@ pub enum UserCommand {
     Enable {
         /// Gebruikersnaam.
         username: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArticlesCommand {
+    /// Toon kennisartikelen, berichten en activiteiten, één per regel:
+    /// nummer, soort, zichtbaarheid, datum, titel.
+    List {
+        /// Alleen deze soort: article, update of event.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Paginanummer (100 per pagina).
+        #[arg(long, default_value_t = 1)]
+        page: u64,
+        /// Uitvoer als JSON, voor scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// Toon ontvangen kennis, nieuwste eerst, één per regel: nummer, soort,
+    /// datum, afzender, titel.
+    Items {
+        /// Zoek op woorden (ook verbogen: "vrijwilligers" vindt "vrijwilliger").
+        #[arg(long)]
+        search: Option<String>,
+        /// Alleen deze soort: article, bottleneck, update of event.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Paginanummer (100 per pagina).
+        #[arg(long, default_value_t = 1)]
+        page: u64,
+        /// Uitvoer als JSON, voor scripts.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -418,6 +468,13 @@ pub async fn run(cli: Cli, io: &mut dyn CliIo) -> Result<()> {
             let db = open_db(&settings).await?;
             let fed = crate::fed::handle(&db, &settings).map_err(|e| fail(e.to_string()))?;
             let result = run_network(&fed, cli.command, io).await;
+            db.close().await;
+            result
+        }
+        Command::Articles(_) | Command::Network(_) | Command::Relaying { .. } => {
+            let db = open_db(&settings).await?;
+            let fed = crate::fed::handle(&db, &settings).map_err(|e| fail(e.to_string()))?;
+            let result = run_knowledge(&db, &fed, cli.command, io).await;
             db.close().await;
             result
         }
@@ -798,6 +855,118 @@ fn print_follows(
                 f.name.as_deref().unwrap_or("")
             )?;
         }
+    }
+    Ok(())
+}
+
+async fn run_knowledge(
+    db: &Db,
+    fed: &noaber_federation::Federation,
+    cmd: Command,
+    io: &mut dyn CliIo,
+) -> Result<()> {
+    use crate::knowledge::publications::{self, Kind};
+    use crate::pagination::PageRequest;
+    use noaber_federation::network_items::{self, ItemQuery};
+    use noaber_federation::protocol::item::ItemKind;
+    match cmd {
+        Command::Articles(ArticlesCommand::List { kind, page, json }) => {
+            let kind = match kind.as_deref() {
+                None => None,
+                Some(k) => Some(Kind::parse(k).ok_or_else(|| {
+                    fail(format!(
+                        "onbekende soort '{k}': kies article, update of event"
+                    ))
+                })?),
+            };
+            let req = PageRequest {
+                page: crate::pagination::clamp_page(page),
+                per_page: 100,
+            };
+            let list = publications::list(db, kind, false, req)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            if json {
+                serde_json::to_writer(io.out(), &list).map_err(std::io::Error::other)?;
+                writeln!(io.out())?;
+            } else if list.items.is_empty() {
+                writeln!(io.out(), "Nog niets geschreven.")?;
+            } else {
+                for p in &list.items {
+                    writeln!(
+                        io.out(),
+                        "{}\t{}\t{}\t{}\t{}",
+                        p.id,
+                        p.kind.as_str(),
+                        p.visibility.as_str(),
+                        p.updated_at.format("%Y-%m-%d"),
+                        p.title
+                    )?;
+                }
+                if list.pages > 1 {
+                    writeln!(io.out(), "pagina {} van {}", list.page, list.pages)?;
+                }
+            }
+        }
+        Command::Network(NetworkCommand::Items {
+            search,
+            kind,
+            page,
+            json,
+        }) => {
+            let kind = match kind.as_deref() {
+                None => None,
+                Some(k) => Some(ItemKind::parse(k).ok_or_else(|| {
+                    fail(format!(
+                        "onbekende soort '{k}': kies article, bottleneck, update of event"
+                    ))
+                })?),
+            };
+            let query = ItemQuery {
+                q: search,
+                kind,
+                ..ItemQuery::default()
+            };
+            let (items, total) = network_items::list(fed, &query, page.max(1), 100)
+                .await
+                .map_err(fed_error)?;
+            if json {
+                serde_json::to_writer(io.out(), &items).map_err(std::io::Error::other)?;
+                writeln!(io.out())?;
+            } else if items.is_empty() {
+                writeln!(io.out(), "Niets gevonden.")?;
+            } else {
+                for i in &items {
+                    writeln!(
+                        io.out(),
+                        "{}\t{}\t{}\t{}\t{}",
+                        i.id,
+                        i.kind,
+                        i.published_at.format("%Y-%m-%d"),
+                        i.origin.name.as_deref().unwrap_or(&i.origin.actor_url),
+                        i.title
+                    )?;
+                }
+                writeln!(io.out(), "{total} gevonden")?;
+            }
+        }
+        Command::Relaying { state } => {
+            let on = matches!(state.as_str(), "aan" | "on");
+            let a = noaber_federation::actor::set_relaying(fed, on)
+                .await
+                .map_err(fed_error)?;
+            let note = if a.relays() || !on {
+                ""
+            } else {
+                " (alleen een regionale of landelijke node geeft door)"
+            };
+            writeln!(
+                io.out(),
+                "Doorgeven staat {}{note}",
+                if on { "aan" } else { "uit" }
+            )?;
+        }
+        _ => {}
     }
     Ok(())
 }

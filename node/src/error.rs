@@ -16,8 +16,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::i18n::{self, Lang};
+use crate::knowledge::privacy_check::Hit;
 use crate::validation::{FieldError, Invalid};
-use crate::{accounts, auth, care, profile, setup};
+use crate::{accounts, auth, care, knowledge, profile, setup};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -31,6 +32,8 @@ pub enum AppError {
     Setup(#[from] setup::Error),
     #[error(transparent)]
     Care(#[from] care::Error),
+    #[error(transparent)]
+    Knowledge(#[from] knowledge::Error),
     #[error(transparent)]
     Federation(#[from] noaber_federation::Error),
     /// 422
@@ -71,6 +74,8 @@ pub struct Problem {
     pub fields: Vec<FieldError>,
     /// A field name that is not one of ours (e.g. a JSON path).
     pub raw_field: Option<String>,
+    /// What the privacy check found, to show in place.
+    pub hits: Vec<Hit>,
 }
 
 impl Problem {
@@ -81,6 +86,7 @@ impl Problem {
             message,
             fields: Vec::new(),
             raw_field: None,
+            hits: Vec::new(),
         }
     }
 
@@ -150,34 +156,38 @@ impl AppError {
                 }
                 care::Error::Db(e) => db_problem(e),
             },
-            Self::Federation(e) => {
-                use noaber_federation::Error as F;
-                match e {
-                    F::Ignored(_) => {
-                        Problem::new(S::CONFLICT, "nothing_to_do", "error.federation_invalid")
+            Self::Knowledge(e) => match e {
+                knowledge::Error::Invalid(inv) => Problem::invalid(inv),
+                knowledge::Error::PrivacyCheck(hits) => {
+                    let mut fields: Vec<FieldError> = Vec::new();
+                    for h in hits {
+                        if !fields.iter().any(|f| f.field == h.field) {
+                            fields.push(FieldError {
+                                field: h.field,
+                                message: h.kind.label(),
+                            });
+                        }
                     }
-                    F::Invalid(_) => Problem::new(
-                        S::UNPROCESSABLE_ENTITY,
-                        "invalid",
-                        "error.federation_invalid",
-                    ),
-                    F::NotFound => {
-                        Problem::new(S::NOT_FOUND, "not_found", "error.federation_not_found")
+                    Problem {
+                        fields,
+                        hits: hits.clone(),
+                        ..Problem::new(
+                            S::UNPROCESSABLE_ENTITY,
+                            "privacy_check",
+                            "error.privacy_check",
+                        )
                     }
-                    F::NotSetUp => Problem::new(S::CONFLICT, "not_set_up", "error.not_set_up"),
-                    F::Forbidden => {
-                        Problem::new(S::FORBIDDEN, "blocked", "error.federation_blocked")
-                    }
-                    F::Remote(_) | F::BadActivity(_) | F::Signature(_) | F::Gone => {
-                        Problem::new(S::BAD_GATEWAY, "remote", "error.federation_remote")
-                    }
-                    F::TooLarge => {
-                        Problem::new(S::PAYLOAD_TOO_LARGE, "too_large", "error.too_large")
-                    }
-                    F::Db(e) => db_problem(e),
-                    F::Key(_) | F::Json(_) => internal(),
                 }
-            }
+                knowledge::Error::NotFound => {
+                    Problem::new(S::NOT_FOUND, "not_found", "error.not_found")
+                }
+                knowledge::Error::Federation(noaber_federation::Error::NotFound) => {
+                    Problem::new(S::NOT_FOUND, "not_found", "error.not_found")
+                }
+                knowledge::Error::Federation(e) => federation_problem(e),
+                knowledge::Error::Db(e) => db_problem(e),
+            },
+            Self::Federation(e) => federation_problem(e),
             Self::Invalid(inv) => Problem::invalid(inv),
             Self::BadRequest { field, message } => Problem {
                 raw_field: field.clone(),
@@ -194,6 +204,29 @@ impl AppError {
             Self::Db(e) => db_problem(e),
             Self::Template(_) => internal(),
         }
+    }
+}
+
+fn federation_problem(e: &noaber_federation::Error) -> Problem {
+    use StatusCode as S;
+
+    use noaber_federation::Error as F;
+    match e {
+        F::Ignored(_) => Problem::new(S::CONFLICT, "nothing_to_do", "error.federation_invalid"),
+        F::Invalid(_) => Problem::new(
+            S::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "error.federation_invalid",
+        ),
+        F::NotFound => Problem::new(S::NOT_FOUND, "not_found", "error.federation_not_found"),
+        F::NotSetUp => Problem::new(S::CONFLICT, "not_set_up", "error.not_set_up"),
+        F::Forbidden => Problem::new(S::FORBIDDEN, "blocked", "error.federation_blocked"),
+        F::Remote(_) | F::BadActivity(_) | F::Signature(_) | F::Gone => {
+            Problem::new(S::BAD_GATEWAY, "remote", "error.federation_remote")
+        }
+        F::TooLarge => Problem::new(S::PAYLOAD_TOO_LARGE, "too_large", "error.too_large"),
+        F::Db(e) => db_problem(e),
+        F::Key(_) | F::Json(_) => internal(),
     }
 }
 
@@ -281,6 +314,9 @@ pub struct ErrorBody {
     /// Every field at fault with its own message.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldMessage>,
+    /// The privacy check's hits: the field, the kind and the text found.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hits: Vec<Hit>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -304,7 +340,14 @@ impl ErrorBody {
             .clone()
             .or_else(|| p.fields.first().map(|f| f.field.to_owned()));
         let mut message = i18n::text(lang, p.message).to_owned();
-        if let (Some(first), true) = (errors.first(), p.fields.len() == 1) {
+        if let Some(hit) = p.hits.first() {
+            message = format!(
+                "{message} {}: {} \"{}\"",
+                hit.field,
+                i18n::text(lang, hit.kind.label()),
+                hit.text
+            );
+        } else if let (Some(first), true) = (errors.first(), p.fields.len() == 1) {
             message = format!("{message} {}: {}", first.field, first.message);
         }
         Self {
@@ -312,6 +355,7 @@ impl ErrorBody {
             message,
             field,
             errors,
+            hits: p.hits.clone(),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod fed;
 pub mod health;
 pub mod i18n;
+pub mod knowledge;
 pub mod network;
 pub mod pagination;
 pub mod profile;

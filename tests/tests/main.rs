@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod federation;
 mod foundation;
+mod knowledge;
 mod login;
 mod logs;
 mod peers;

@@ -89,3 +89,154 @@ pub fn parse(activity: serde_json::Value) -> Result<InboxActivity> {
     serde_json::from_value(activity)
         .map_err(|_| Error::BadActivity("not an activity we can read".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn fixtures(kind: &str) -> Vec<(String, Value)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/fixtures/fediverse");
+        if !root.exists() {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "fixtures missing at {}",
+                root.display()
+            );
+            eprintln!("SKIPPED: no fixtures at {}", root.display());
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut dirs = vec![root];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.to_string_lossy().contains(&format!("/{kind}/"))
+                    && path.extension().is_some_and(|e| e == "json")
+                {
+                    let doc = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+                        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                    out.push((path.display().to_string(), doc));
+                }
+            }
+        }
+        out
+    }
+
+    fn variant(a: &InboxActivity) -> &'static str {
+        match a {
+            InboxActivity::Follow(_) => "Follow",
+            InboxActivity::Accept(_) => "Accept",
+            InboxActivity::Reject(_) => "Reject",
+            InboxActivity::Undo(_) => "Undo",
+            InboxActivity::Create(_) => "Create",
+            InboxActivity::Update(_) => "Update",
+            InboxActivity::Delete(_) => "Delete",
+            InboxActivity::Announce(_) => "Announce",
+            InboxActivity::Like(_) => "Like",
+            InboxActivity::Other(_) => "Other",
+        }
+    }
+
+    /// What each fixture must become: the type it is where Noaber reads
+    /// that type and shape, the catch-all where it does not.
+    fn expected(doc: &Value) -> &'static str {
+        let object_type = doc["object"]["type"].as_str();
+        match doc["type"].as_str() {
+            Some("Follow") => "Follow",
+            Some("Accept") => "Accept",
+            Some("Reject") => "Reject",
+            // An Undo of a follow or a like; of anything else it is ignored.
+            Some("Undo") => match object_type {
+                Some("Follow" | "Like") => "Undo",
+                _ => "Other",
+            },
+            Some("Create") => match object_type {
+                Some("Note" | "Article" | "Page" | "Event") => "Create",
+                _ => "Other",
+            },
+            Some("Update") => "Update",
+            Some("Delete") => "Delete",
+            Some("Announce") => match &doc["object"] {
+                Value::String(_) => "Announce",
+                o if matches!(o["type"].as_str(), Some("Create" | "Update" | "Delete")) => {
+                    "Announce"
+                }
+                _ => "Other",
+            },
+            Some("Like") => "Like",
+            _ => "Other",
+        }
+    }
+
+    #[test]
+    fn every_fixture_activity_is_read_as_its_type_or_ignored_cleanly() {
+        let all = fixtures("activities");
+        if all.is_empty() {
+            return;
+        }
+        let mut typed = 0;
+        for (path, doc) in all {
+            // Without an actor it is no activity: the inbox refuses it first.
+            if doc.get("actor").is_none() {
+                assert!(parse(doc).is_err(), "{path}");
+                continue;
+            }
+            let parsed = parse(doc.clone()).unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(variant(&parsed), expected(&doc), "{path}");
+            if variant(&parsed) != "Other" {
+                typed += 1;
+            }
+        }
+        assert!(typed >= 20, "only {typed} fixtures were read as a type");
+    }
+
+    #[test]
+    fn every_fixture_object_of_a_type_we_read_parses_as_an_item() {
+        let all = fixtures("objects");
+        if all.is_empty() {
+            return;
+        }
+        let mut items = 0;
+        for (path, doc) in all {
+            let parsed = serde_json::from_value::<item::Item>(doc.clone());
+            let ours = matches!(
+                doc["type"].as_str(),
+                Some("Note" | "Article" | "Page" | "Event")
+            );
+            if ours {
+                let item = parsed.unwrap_or_else(|e| panic!("{path}: {e}"));
+                assert_eq!(
+                    Some(item.id.inner()),
+                    doc["id"]
+                        .as_str()
+                        .and_then(|i| url::Url::parse(i).ok())
+                        .as_ref(),
+                    "{path}"
+                );
+                items += 1;
+            } else {
+                assert!(parsed.is_err(), "{path} was read as an item");
+            }
+        }
+        assert!(items >= 12, "only {items} items parsed");
+    }
+
+    #[test]
+    fn a_mobilizon_event_keeps_its_times_and_place() {
+        let all = fixtures("objects");
+        let Some((_, doc)) = all
+            .into_iter()
+            .find(|(p, _)| p.ends_with("mobilizon/objects/event.json"))
+        else {
+            return;
+        };
+        let item: item::Item = serde_json::from_value(doc).unwrap();
+        assert_eq!(item.kind_for_us(), item::ItemKind::Event);
+        assert!(item.start_time.is_some());
+        assert!(item.name.is_some());
+    }
+}

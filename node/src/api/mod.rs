@@ -52,6 +52,7 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::auth::api::router())
         .merge(crate::care::api::router())
         .merge(crate::network::api::router())
+        .merge(crate::knowledge::api::router())
         .split_for_parts()
 }
 

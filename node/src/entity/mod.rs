@@ -15,6 +15,7 @@ pub mod member;
 pub mod node_profile;
 pub mod offer;
 pub mod public_submission;
+pub mod publication;
 pub mod request_event;
 pub mod session;
 pub mod user;

@@ -447,6 +447,9 @@ pub struct Policy {
     pub auto_approve: Option<String>,
     /// What NodeInfo shows about users: `real`, `zero` or `none`.
     pub nodeinfo_usage: Option<String>,
+    /// Whether a regional or national node passes on the knowledge it
+    /// receives to its own followers (default on).
+    pub relaying: Option<bool>,
 }
 
 /// The follow and NodeInfo policies.
@@ -458,6 +461,7 @@ async fn get_policy(State(s): State<AppState>, user: ApiUser) -> Result<Json<Pol
     Ok(Json(Policy {
         auto_approve: Some(a.row.auto_approve),
         nodeinfo_usage: Some(a.row.nodeinfo_usage),
+        relaying: Some(a.row.relaying),
     }))
 }
 
@@ -484,9 +488,13 @@ async fn set_policy(
             message: "error.choice",
         })?),
     };
-    let a = noaber_federation::actor::set_policies(&s.federation, auto, usage).await?;
+    let mut a = noaber_federation::actor::set_policies(&s.federation, auto, usage).await?;
+    if let Some(on) = b.relaying {
+        a = noaber_federation::actor::set_relaying(&s.federation, on).await?;
+    }
     Ok(Json(Policy {
         auto_approve: Some(a.row.auto_approve),
         nodeinfo_usage: Some(a.row.nodeinfo_usage),
+        relaying: Some(a.row.relaying),
     }))
 }

@@ -90,6 +90,7 @@ fn navigation(user: Option<&Account>, path: &str) -> Vec<NavItem> {
             Role::Coordinator,
             Role::Admin,
         ),
+        ("/kennis", "nav.knowledge", Role::Volunteer, Role::Admin),
         ("/gebruikers", "nav.users", Role::Coordinator, Role::Admin),
         ("/instellingen", "nav.settings", Role::Admin, Role::Admin),
         ("/netwerk", "nav.network", Role::Admin, Role::Admin),
@@ -161,6 +162,12 @@ const FLASH_KEYS: &[&str] = &[
     "flash.requester_erased",
     "flash.hours_saved",
     "flash.imported",
+    "flash.published",
+    "flash.saved_draft",
+    "flash.deleted",
+    "flash.liked",
+    "flash.question_sent",
+    "flash.copy_saved",
 ];
 
 /// Adds a `Set-Cookie` header. Our cookie values are tokens and keys that
@@ -203,6 +210,27 @@ pub fn render(t: &impl Template) -> Result<Html<String>, AppError> {
 struct HomePage {
     page: PageCtx,
     place: String,
+    /// The latest news and events from the network, newest first.
+    news: Vec<noaber_federation::network_items::ItemLine>,
+}
+
+/// News and events received from the network for the dashboard.
+async fn latest_news(
+    state: &AppState,
+) -> Result<Vec<noaber_federation::network_items::ItemLine>, AppError> {
+    use noaber_federation::network_items::{self, ItemQuery};
+    use noaber_federation::protocol::item::ItemKind;
+    let mut news = Vec::new();
+    for kind in [ItemKind::Update, ItemKind::Event] {
+        let q = ItemQuery {
+            kind: Some(kind),
+            ..ItemQuery::default()
+        };
+        news.extend(network_items::list(&state.federation, &q, 1, 5).await?.0);
+    }
+    news.sort_by_key(|i| std::cmp::Reverse(i.published_at));
+    news.truncate(5);
+    Ok(news)
 }
 
 async fn home(
@@ -213,7 +241,12 @@ async fn home(
         return Ok(Redirect::to("/installatie").into_response());
     }
     let place = state.profile().await.map(|p| p.place).unwrap_or_default();
-    Ok(render(&HomePage { page, place })?.into_response())
+    let news = if page.user.is_some() {
+        latest_news(&state).await?
+    } else {
+        Vec::new()
+    };
+    Ok(render(&HomePage { page, place, news })?.into_response())
 }
 
 #[derive(Deserialize)]
