@@ -113,8 +113,8 @@ impl Object for NetworkItem {
                 .collect(),
             audience: None,
             item_kind: ItemKind::parse(&r.item_kind),
-            bottleneck_category: None,
-            bottleneck_status: None,
+            bottleneck_category: r.category.clone(),
+            bottleneck_status: r.status.clone(),
             bottleneck_since: None,
         })
     }
@@ -181,6 +181,14 @@ impl Object for NetworkItem {
         a.content_html = Set(content);
         a.text_plain = Set(text);
         a.themes = Set(themes);
+        a.category = Set(json
+            .bottleneck_category
+            .as_deref()
+            .map(|c| sanitize::plain_line(c, 60)));
+        a.status = Set(json
+            .bottleneck_status
+            .as_deref()
+            .map(|c| sanitize::plain_line(c, 30)));
         a.url = Set(json.url.as_ref().map(Url::to_string));
         a.start_time = Set(json.start_time.map(|t| t.to_utc()));
         a.end_time = Set(json.end_time.map(|t| t.to_utc()));
@@ -257,6 +265,8 @@ pub async fn tombstone(fed: &Federation, row: &network_item::Model) -> Result<()
     a.content_html = Set(String::new());
     a.text_plain = Set(String::new());
     a.themes = Set("[]".into());
+    a.category = Set(None);
+    a.status = Set(None);
     a.url = Set(None);
     a.location = Set(None);
     a.deleted_at = Set(Some(Utc::now()));
@@ -292,6 +302,9 @@ pub struct ItemLine {
     /// Sanitised HTML.
     pub content_html: String,
     pub themes: Vec<String>,
+    /// A bottleneck's category and status.
+    pub category: Option<String>,
+    pub status: Option<String>,
     pub url: Option<String>,
     pub origin: Origin,
     /// The relay it first came through, if any.
@@ -322,6 +335,8 @@ pub struct ItemQuery {
     pub q: Option<String>,
     pub kind: Option<ItemKind>,
     pub theme: Option<String>,
+    /// A bottleneck category.
+    pub category: Option<String>,
     pub origin: Option<String>,
     /// `initiative`, `regional` or `national`.
     pub origin_kind: Option<String>,
@@ -348,6 +363,9 @@ pub async fn list(
     }
     if let Some(k) = query.kind {
         q = q.filter(network_item::Column::ItemKind.eq(k.as_str()));
+    }
+    if let Some(c) = query.category.as_deref().filter(|c| !c.is_empty()) {
+        q = q.filter(network_item::Column::Category.eq(c));
     }
     if let Some(o) = &query.origin {
         q = q.filter(network_item::Column::OriginActor.eq(o.as_str()));
@@ -427,6 +445,8 @@ async fn lines(fed: &Federation, rows: Vec<network_item::Model>) -> Result<Vec<I
                 summary: r.summary,
                 content_html: r.content_html,
                 themes: serde_json::from_str(&r.themes).unwrap_or_default(),
+                category: r.category,
+                status: r.status,
                 url: r.url,
                 origin: Origin {
                     name: a.and_then(|a| a.name.clone()),

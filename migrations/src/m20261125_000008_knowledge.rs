@@ -1,5 +1,5 @@
 //! Knowledge across the network: the node's own articles, updates and
-//! events, the items it
+//! events, its bottleneck register, the items it
 //! received from other nodes (with a full-text index: FTS5 over Dutch
 //! stems on SQLite, the `dutch` text search configuration on PostgreSQL),
 //! reactions to its own items, and whether it relays what it receives.
@@ -44,6 +44,26 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
+                    .table(Bottlenecks::Table)
+                    .if_not_exists()
+                    .col(pk_auto(Bottlenecks::Id))
+                    .col(string(Bottlenecks::Title))
+                    .col(string(Bottlenecks::Category))
+                    .col(text(Bottlenecks::Description))
+                    .col(date_null(Bottlenecks::Since))
+                    .col(string(Bottlenecks::Status))
+                    .col(integer_null(Bottlenecks::SolvedBy))
+                    .col(string(Bottlenecks::Visibility))
+                    .col(string_null(Bottlenecks::ObjectId))
+                    .col(integer_null(Bottlenecks::CreatedBy))
+                    .col(timestamp_with_time_zone(Bottlenecks::CreatedAt))
+                    .col(timestamp_with_time_zone(Bottlenecks::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
                     .table(NetworkItems::Table)
                     .if_not_exists()
                     .col(pk_auto(NetworkItems::Id))
@@ -58,6 +78,8 @@ impl MigrationTrait for Migration {
                     .col(text(NetworkItems::ContentHtml))
                     .col(text(NetworkItems::TextPlain))
                     .col(text(NetworkItems::Themes))
+                    .col(string_null(NetworkItems::Category))
+                    .col(string_null(NetworkItems::Status))
                     .col(string_null(NetworkItems::Url))
                     .col(timestamp_with_time_zone_null(NetworkItems::StartTime))
                     .col(timestamp_with_time_zone_null(NetworkItems::EndTime))
@@ -200,6 +222,23 @@ enum Publications {
 }
 
 #[derive(DeriveIden)]
+enum Bottlenecks {
+    Table,
+    Id,
+    Title,
+    Category,
+    Description,
+    Since,
+    Status,
+    SolvedBy,
+    Visibility,
+    ObjectId,
+    CreatedBy,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
 enum NetworkItems {
     Table,
     Id,
@@ -214,6 +253,8 @@ enum NetworkItems {
     ContentHtml,
     TextPlain,
     Themes,
+    Category,
+    Status,
     Url,
     StartTime,
     EndTime,

@@ -122,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::care::web::router())
         .merge(crate::network::web::router())
         .merge(crate::knowledge::web::router())
+        .merge(crate::knowledge::bottleneck_web::router())
         .layer(middleware::from_fn(crate::web::clear_flash))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -726,3 +726,240 @@ async fn mastodon_followers_of_a_national_node_get_posts_with_a_title_and_a_link
         );
     }
 }
+
+#[tokio::test]
+async fn bottlenecks_are_registered_counted_and_shared_with_their_category() {
+    let a = TestNode::federated(94, "Stadsdorp West", "initiative").await;
+    let r = TestNode::federated(95, "Netwerk Utrecht", "regional").await;
+    follow(&r, &a, true).await;
+    let api = admin(&a).await;
+    let res = api
+        .post("/api/v1/articles")
+        .json(&json!({"title": "Zo kregen wij de VOG vergoed", "body": "Via de gemeente.", "visibility": "draft"}))
+        .send()
+        .await
+        .unwrap();
+    let article = body(res).await["id"].as_i64().unwrap();
+
+    for (payload, field) in [
+        (
+            json!({"title": "x", "description": "x", "category": "weer"}),
+            "category",
+        ),
+        (
+            json!({"title": "x", "description": "x", "category": "vog", "status": "half"}),
+            "status",
+        ),
+        (
+            json!({"title": "x", "description": "x", "category": "vog", "since": "ooit"}),
+            "since",
+        ),
+        (
+            json!({"title": "x", "description": "x", "category": "vog", "solved_by": 999}),
+            "solved_by",
+        ),
+        (json!({"description": "x", "category": "vog"}), "title"),
+    ] {
+        let res = api
+            .post("/api/v1/bottlenecks")
+            .json(&payload)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{payload}");
+        assert_eq!(body(res).await["field"], field, "{payload}");
+    }
+    let res = api
+        .post("/api/v1/bottlenecks")
+        .json(&json!({
+            "title": "VOG voor chauffeurs kost geld",
+            "category": "vog",
+            "description": "Elke vrijwillige chauffeur heeft een VOG nodig.",
+            "since": "1-3-2026",
+            "visibility": "public",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let b = body(res).await;
+    assert_eq!(b["status"], "open");
+    assert_eq!(b["since"], "2026-03-01");
+    let id = b["id"].as_i64().unwrap();
+    let res = api
+        .post("/api/v1/bottlenecks")
+        .json(&json!({"title": "Geen ruimte", "category": "huisvesting", "description": "Geen buurthuis.", "status": "in_behandeling"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let counts = body(api.get("/api/v1/bottlenecks/counts").send().await.unwrap()).await;
+    assert_eq!(
+        counts,
+        json!([
+            {"category": "vog", "open": 1, "in_behandeling": 0, "opgelost": 0},
+            {"category": "huisvesting", "open": 0, "in_behandeling": 1, "opgelost": 0},
+        ])
+    );
+
+    // The region receives it with its category, and can filter on it.
+    let api_r = admin(&r).await;
+    eventually(20, "the bottleneck arrives", || async {
+        items(&api_r, "?kind=bottleneck&category=vog").await["total"] == 1
+    })
+    .await;
+    let item = &items(&api_r, "?kind=bottleneck").await["items"][0];
+    assert_eq!(item["status"], "open");
+    assert_eq!(item["title"], "VOG voor chauffeurs kost geld");
+    assert_eq!(items(&api_r, "?category=vervoer").await["total"], 0);
+
+    // Solved by an article: the region sees the new status.
+    let res = api
+        .patch(&format!("/api/v1/bottlenecks/{id}"))
+        .json(&json!({"status": "opgelost", "solved_by": article}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        body(res).await["solved_by_title"],
+        "Zo kregen wij de VOG vergoed"
+    );
+    eventually(20, "the new status arrives", || async {
+        items(&api_r, "?kind=bottleneck").await["items"][0]["status"] == "opgelost"
+    })
+    .await;
+    let counts = body(api.get("/api/v1/bottlenecks/counts").send().await.unwrap()).await;
+    assert_eq!(counts[0]["opgelost"], 1);
+    let list = body(
+        api.get("/api/v1/bottlenecks?status=in_behandeling")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(list["total"], 1);
+    // The public page is open to anyone; the pages for coordinators list it.
+    let page = reqwest::get(format!("{}/knelpunten/{id}", a.base))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("VOG voor chauffeurs kost geld")
+    );
+}
+
+#[tokio::test]
+async fn a_coordinator_writes_previews_and_publishes_in_the_browser_without_javascript() {
+    let a = TestNode::federated(96, "Stadsdorp Centrum", "initiative").await;
+    let r = TestNode::federated(97, "Netwerk Gelderland", "regional").await;
+    follow(&r, &a, true).await;
+    let browser = a.browser();
+    browser
+        .login("beheerder", noaber_tests::ADMIN_PASSWORD)
+        .await;
+    let form = browser.get("/kennis/nieuw?soort=article").await;
+    assert_eq!(form.status(), StatusCode::OK);
+    let fields = [
+        ("title", "Boodschappenhulp in de winter"),
+        ("summary", "Wat werkte bij ons."),
+        (
+            "body",
+            "Wij zetten **twee** vrijwilligers in. Bel 06-12345678.",
+        ),
+        ("themes", "vrijwilligers"),
+        ("themes", "maaltijden"),
+        ("visibility", "public"),
+    ];
+    // A preview shows the rendered text and the hit in place.
+    let mut with_action = fields.to_vec();
+    with_action.push(("action", "preview"));
+    let page = browser
+        .submit(
+            "/kennis/nieuw?soort=article",
+            "/kennis/nieuw?soort=article",
+            &with_action,
+        )
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<strong>twee</strong>"),
+        "the preview renders"
+    );
+    assert!(
+        html.contains("<mark>06-12345678</mark>"),
+        "the hit is shown in place"
+    );
+    assert!(html.contains("Een telefoonnummer"));
+    // Saving without confirming stops at the same check.
+    let mut save = fields.to_vec();
+    save.push(("action", "save"));
+    let page = browser
+        .submit(
+            "/kennis/nieuw?soort=article",
+            "/kennis/nieuw?soort=article",
+            &save,
+        )
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("confirm_privacy_check"));
+    // Fixed, it is published.
+    let mut fixed: Vec<(&str, &str)> = save
+        .iter()
+        .map(|(k, v)| {
+            if *k == "body" {
+                (*k, "Wij zetten **twee** vrijwilligers in.")
+            } else {
+                (*k, *v)
+            }
+        })
+        .collect();
+    fixed.push(("own_theme", "winter"));
+    let res = browser
+        .submit(
+            "/kennis/nieuw?soort=article",
+            "/kennis/nieuw?soort=article",
+            &fixed,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let shown = browser.get(&location).await.text().await.unwrap();
+    assert!(shown.contains("Boodschappenhulp in de winter"));
+    assert!(
+        shown.contains("vrijwilligers, maaltijden, winter"),
+        "themes"
+    );
+
+    // The region finds it on its Kennis page, by an inflected word.
+    let rb = r.browser();
+    rb.login("beheerder", noaber_tests::ADMIN_PASSWORD).await;
+    eventually(20, "the region shows it", || async {
+        rb.get("/kennis?q=vrijwilliger")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Boodschappenhulp in de winter")
+    })
+    .await;
+    let list = rb
+        .get("/kennis?q=vrijwilliger&theme=winter")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("Stadsdorp Centrum"), "the origin is named");
+    assert!(
+        !rb.get("/kennis?q=fietsenstalling")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Boodschappenhulp")
+    );
+}

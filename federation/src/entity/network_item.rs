@@ -31,6 +31,9 @@ pub struct Model {
     /// JSON array of theme names.
     #[sea_orm(column_type = "Text")]
     pub themes: String,
+    /// A bottleneck's category and status, as its origin gives them.
+    pub category: Option<String>,
+    pub status: Option<String>,
     pub url: Option<String>,
     pub start_time: Option<DateTimeUtc>,
     pub end_time: Option<DateTimeUtc>,

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod api_token;
 pub mod audit_entry;
+pub mod bottleneck;
 pub mod care_setting;
 pub mod help_category;
 pub mod help_request;

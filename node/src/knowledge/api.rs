@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::bottlenecks::{self, BottleneckInput, BottleneckView, CategoryCount};
 use super::privacy_check::{self, Hit};
 use super::publications::{self, Kind, PublicationInput, PublicationView};
 use crate::accounts::Role;
@@ -36,6 +37,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(ask_item))
         .routes(routes!(copy_item))
         .routes(routes!(privacy_check_text))
+        .routes(routes!(list_bottlenecks, create_bottleneck))
+        .routes(routes!(bottleneck_counts))
+        .routes(routes!(get_bottleneck, patch_bottleneck, delete_bottleneck))
 }
 
 /// Writing for the network is a coordinator's job.
@@ -218,6 +222,8 @@ pub struct ItemListQuery {
     /// `article`, `update`, `event`, `bottleneck`.
     pub kind: Option<String>,
     pub theme: Option<String>,
+    /// A bottleneck category, e.g. `vog`.
+    pub category: Option<String>,
     /// The origin's actor URL.
     pub origin: Option<String>,
     /// `initiative`, `regional`, `national`.
@@ -269,6 +275,7 @@ impl ItemListQuery {
                 q: lq.search().map(str::to_owned),
                 kind,
                 theme: clean(&self.theme),
+                category: clean(&self.category),
                 origin: clean(&self.origin),
                 origin_kind,
                 with_deleted: false,
@@ -400,4 +407,129 @@ async fn privacy_check_text(
     writer(&user)?;
     let names = publications::member_names(&state.db).await?;
     Ok(Json(privacy_check::scan("text", &input.text, &names)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BottleneckListQuery {
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+    /// `open`, `in_behandeling`, `opgelost`.
+    pub status: Option<String>,
+    pub category: Option<String>,
+}
+
+impl BottleneckListQuery {
+    pub fn filters(&self) -> Result<(Option<String>, Option<String>, PageRequest), AppError> {
+        let mut e = crate::validation::Invalid::default();
+        let clean = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let status = clean(&self.status);
+        if let Some(s) = &status
+            && !bottlenecks::STATUSES.iter().any(|(v, _)| v == s)
+        {
+            e.add("status", "error.bottleneck_status");
+        }
+        let category = clean(&self.category);
+        if let Some(c) = &category
+            && !bottlenecks::CATEGORIES.iter().any(|(v, _)| v == c)
+        {
+            e.add("category", "error.bottleneck_category");
+        }
+        e.into_result()?;
+        let lq = ListQuery {
+            page: self.page.clone(),
+            per_page: self.per_page.clone(),
+            q: None,
+        };
+        Ok((status, category, lq.page_request()))
+    }
+}
+
+/// The bottleneck register, most recently changed first.
+#[utoipa::path(get, path = "/api/v1/bottlenecks", tag = "bottlenecks", params(BottleneckListQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<BottleneckView>), (status = 422, body = ErrorBody)))]
+async fn list_bottlenecks(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(q): ApiQuery<BottleneckListQuery>,
+) -> Result<Json<Page<BottleneckView>>, AppError> {
+    reader(&user)?;
+    let (status, category, req) = q.filters()?;
+    Ok(Json(
+        bottlenecks::list(&state.db, status.as_deref(), category.as_deref(), req).await?,
+    ))
+}
+
+/// Adds a bottleneck (coordinators); published unless `visibility` is
+/// `draft`, after the privacy check.
+#[utoipa::path(post, path = "/api/v1/bottlenecks", tag = "bottlenecks", request_body = BottleneckInput, security(("bearer" = [])),
+    responses((status = 201, body = BottleneckView), (status = 422, body = ErrorBody)))]
+async fn create_bottleneck(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(input): ApiJson<BottleneckInput>,
+) -> Result<(StatusCode, Json<BottleneckView>), AppError> {
+    let who = writer(&user)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(bottlenecks::create(&state.db, &state.federation, who, &input).await?),
+    ))
+}
+
+/// Open, in progress and solved bottlenecks per category.
+#[utoipa::path(get, path = "/api/v1/bottlenecks/counts", tag = "bottlenecks", security(("bearer" = [])),
+    responses((status = 200, body = [CategoryCount])))]
+async fn bottleneck_counts(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<Vec<CategoryCount>>, AppError> {
+    reader(&user)?;
+    Ok(Json(bottlenecks::counts(&state.db).await?))
+}
+
+/// One bottleneck.
+#[utoipa::path(get, path = "/api/v1/bottlenecks/{id}", tag = "bottlenecks", params(("id" = i32, Path)), security(("bearer" = [])),
+    responses((status = 200, body = BottleneckView), (status = 404, body = ErrorBody)))]
+async fn get_bottleneck(
+    State(state): State<AppState>,
+    user: ApiUser,
+    IdPath(id): IdPath,
+) -> Result<Json<BottleneckView>, AppError> {
+    reader(&user)?;
+    Ok(Json(bottlenecks::get(&state.db, id).await?))
+}
+
+/// Changes a bottleneck (coordinators): its status, the article that
+/// solved it, its text; followers get the new version.
+#[utoipa::path(patch, path = "/api/v1/bottlenecks/{id}", tag = "bottlenecks", params(("id" = i32, Path)),
+    request_body = BottleneckInput, security(("bearer" = [])),
+    responses((status = 200, body = BottleneckView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn patch_bottleneck(
+    State(state): State<AppState>,
+    user: ApiUser,
+    IdPath(id): IdPath,
+    ApiJson(input): ApiJson<BottleneckInput>,
+) -> Result<Json<BottleneckView>, AppError> {
+    writer(&user)?;
+    Ok(Json(
+        bottlenecks::update(&state.db, &state.federation, id, &input).await?,
+    ))
+}
+
+/// Deletes a bottleneck (coordinators); followers keep a tombstone.
+#[utoipa::path(delete, path = "/api/v1/bottlenecks/{id}", tag = "bottlenecks", params(("id" = i32, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_bottleneck(
+    State(state): State<AppState>,
+    user: ApiUser,
+    IdPath(id): IdPath,
+) -> Result<StatusCode, AppError> {
+    writer(&user)?;
+    bottlenecks::delete(&state.db, &state.federation, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

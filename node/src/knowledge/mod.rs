@@ -3,6 +3,8 @@
 //! received from other nodes ("Kennis uit het netwerk").
 
 pub mod api;
+pub mod bottleneck_web;
+pub mod bottlenecks;
 pub mod markdown;
 pub mod network;
 pub mod privacy_check;

@@ -77,7 +77,7 @@ impl Visibility {
             .find(|k| k.as_str() == s)
     }
 
-    fn wire(self) -> Option<WireVisibility> {
+    pub fn wire(self) -> Option<WireVisibility> {
         match self {
             Self::Public => Some(WireVisibility::Public),
             Self::Network => Some(WireVisibility::Followers),
@@ -188,7 +188,7 @@ fn fields_of(row: &publication::Model) -> Fields {
     }
 }
 
-fn text(
+pub(super) fn text(
     e: &mut Invalid,
     field: &'static str,
     value: &str,
@@ -419,18 +419,27 @@ pub async fn member_names(db: &Db) -> Result<Vec<String>> {
 
 /// What the privacy check finds in the text that would leave the node.
 async fn privacy_hits(db: &Db, f: &Fields) -> Result<Vec<Hit>> {
-    let names = member_names(db).await?;
-    let mut hits = Vec::new();
-    hits.extend(privacy_check::scan("title", &f.title, &names));
-    hits.extend(privacy_check::scan("summary", &f.summary, &names));
-    hits.extend(privacy_check::scan("body", &f.body, &names));
+    let mut fields = vec![
+        ("title", f.title.as_str()),
+        ("summary", f.summary.as_str()),
+        ("body", f.body.as_str()),
+    ];
     if let Some(l) = &f.location {
-        hits.extend(privacy_check::scan("location", l, &names));
+        fields.push(("location", l.as_str()));
     }
     for l in &f.links {
-        hits.extend(privacy_check::scan("links", l, &names));
+        fields.push(("links", l.as_str()));
     }
-    Ok(hits)
+    scan_fields(db, &fields).await
+}
+
+/// The privacy check over named fields of a text about to leave.
+pub async fn scan_fields(db: &Db, fields: &[(&'static str, &str)]) -> Result<Vec<Hit>> {
+    let names = member_names(db).await?;
+    Ok(fields
+        .iter()
+        .flat_map(|(field, text)| privacy_check::scan(field, text, &names))
+        .collect())
 }
 
 /// Runs the check for a publication about to leave; refuses with the hits

@@ -318,7 +318,7 @@ pub struct HitView {
 }
 
 impl HitView {
-    fn of(h: &Hit, text: &str) -> Self {
+    pub fn of(h: &Hit, text: &str) -> Self {
         let before: String = text
             .get(..h.start)
             .unwrap_or("")
@@ -356,14 +356,14 @@ struct FormValues {
 }
 
 /// Pairs of a posted form (a field may repeat: the themes).
-struct Fields(Vec<(String, String)>);
+pub struct Fields(Vec<(String, String)>);
 
 impl Fields {
-    fn parse(body: &[u8]) -> Self {
+    pub fn parse(body: &[u8]) -> Self {
         Self(form_urlencoded::parse(body).into_owned().collect())
     }
 
-    fn one(&self, name: &str) -> String {
+    pub fn one(&self, name: &str) -> String {
         self.0
             .iter()
             .find(|(k, _)| k == name)
@@ -648,9 +648,13 @@ async fn edit_post(
 
 #[derive(Template)]
 #[template(path = "knowledge_delete.html")]
-struct DeletePage {
-    page: PageCtx,
-    p: PublicationView,
+pub struct DeletePage {
+    pub page: PageCtx,
+    pub title: String,
+    /// Shared with the network (a tombstone follows), or a draft.
+    pub published: bool,
+    pub action: String,
+    pub back: String,
 }
 
 async fn delete_confirm(
@@ -661,7 +665,14 @@ async fn delete_confirm(
 ) -> Result<Response, AppError> {
     user.require(Role::Coordinator)?;
     let p = publications::get(&state.db, id, None).await?;
-    Ok(render(&DeletePage { page, p })?.into_response())
+    Ok(render(&DeletePage {
+        page,
+        published: p.object_id.is_some(),
+        title: p.title,
+        action: format!("/kennis/{id}/verwijderen"),
+        back: format!("/kennis/{id}"),
+    })?
+    .into_response())
 }
 
 async fn delete_post(
