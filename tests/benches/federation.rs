@@ -1,5 +1,7 @@
 //! Federation benchmark: signature cost, inbox throughput, fan-out to 1,000
-//! follower inboxes, and the node's memory, against a real `noaber` process.
+//! follower inboxes, relaying one article from an initiative through a
+//! national node to them, and the node's memory, against a real `noaber`
+//! process.
 //!
 //! Run: `scripts/bench` (or build `target/release/noaber` first, then
 //! `cargo bench -p noaber-tests --bench federation`). Options:
@@ -466,6 +468,90 @@ async fn main() {
     }
     let live_delivered = sink.received.load(Ordering::SeqCst);
     let with_dead = mark_span(&sink);
+
+    // Relay: the node becomes a national node that follows one initiative
+    // (the remote actor); one article from it goes through the node to
+    // every sink, as an Announce that each sink verifies. Timed from the
+    // moment the article is posted to the node's inbox.
+    sink.received.store(0, Ordering::SeqCst);
+    sink.dead_below.store(0, Ordering::SeqCst);
+    sink.mark.store(followers_n, Ordering::SeqCst);
+    if let Ok(mut f) = sink.first.lock() {
+        *f = None;
+    }
+    if let Ok(mut m) = sink.mark_at.lock() {
+        *m = None;
+    }
+    {
+        use noaber_federation::entity::{following, local_actor};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        local_actor::Entity::update_many()
+            .col_expr(
+                local_actor::Column::Kind,
+                sea_orm::sea_query::Expr::value("national"),
+            )
+            .col_expr(
+                local_actor::Column::Relaying,
+                sea_orm::sea_query::Expr::value(true),
+            )
+            .filter(local_actor::Column::Id.eq(1))
+            .exec(db.write())
+            .await
+            .expect("make the node national");
+        following::ActiveModel {
+            actor_url: Set(actor.clone()),
+            state: Set(noaber_federation::follows::ACCEPTED),
+            follow_activity_id: Set(format!("{}/follows/bench", node.base)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db.write())
+        .await
+        .expect("follow the initiative");
+    }
+    let article = serde_json::to_vec(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/relay-1", remote.base),
+        "type": "Create",
+        "actor": actor,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": {
+            "id": format!("{}/objects/relay-1", remote.base),
+            "type": "Article",
+            "attributedTo": actor,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "name": "Vervoer met vaste vrijwilligers",
+            "summary": "Hoe wij de ritten regelen",
+            "content": "<p>Elke rit rijdt een vaste vrijwilliger.</p>",
+            "itemKind": "article",
+        },
+    }))
+    .expect("json");
+    let headers = signature::sign(
+        &sk,
+        &key_id,
+        &Method::POST,
+        &inbox,
+        Some(&article),
+        "application/activity+json",
+        SystemTime::now(),
+    )
+    .expect("sign");
+    let t = Instant::now();
+    let mut r = client.post(inbox.as_str());
+    for (k, v) in headers {
+        r = r.header(k, v);
+    }
+    let status = r.body(article).send().await.expect("post article").status();
+    assert_eq!(status, StatusCode::ACCEPTED, "the article is accepted");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while sink.received.load(Ordering::SeqCst) < followers_n && Instant::now() < deadline {
+        peak_rss = peak_rss.max(rss_kb(pid, "VmRSS:"));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let relay = t.elapsed();
+    let relayed = sink.received.load(Ordering::SeqCst);
     let hwm = rss_kb(pid, "VmHWM:");
 
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -532,6 +618,12 @@ async fn main() {
         with_dead.as_secs_f64(),
         live_part.as_secs_f64(),
         with_dead.as_secs_f64() / live_part.as_secs_f64().max(1e-6)
+    );
+    println!(
+        "| relay: one article from an initiative, posted to this node (national), to {relayed}/{followers_n} follower sinks that verify every signature, end to end | {:.2} s | {:.2} s to sign {followers_n} requests (1 core) | {:.2}x bare |",
+        relay.as_secs_f64(),
+        bare_sign_1000.as_secs_f64(),
+        relay.as_secs_f64() / bare_sign_1000.as_secs_f64()
     );
     println!(
         "| memory: idle node (RSS) | {:.1} MB | | |",
