@@ -113,7 +113,11 @@ impl Object for NetworkItem {
                 .collect(),
             audience: None,
             item_kind: ItemKind::parse(&r.item_kind),
-            bottleneck_category: r.category.clone(),
+            bottleneck_categories: r
+                .category
+                .as_deref()
+                .and_then(|c| serde_json::from_str(c).ok())
+                .unwrap_or_default(),
             bottleneck_status: r.status.clone(),
             bottleneck_since: None,
         })
@@ -181,10 +185,13 @@ impl Object for NetworkItem {
         a.content_html = Set(content);
         a.text_plain = Set(text);
         a.themes = Set(themes);
-        a.category = Set(json
-            .bottleneck_category
-            .as_deref()
-            .map(|c| sanitize::plain_line(c, 60)));
+        let categories: Vec<String> = json
+            .bottleneck_categories
+            .iter()
+            .take(20)
+            .map(|c| sanitize::plain_line(c, 60))
+            .collect();
+        a.category = Set(Some(serde_json::to_string(&categories)?));
         a.status = Set(json
             .bottleneck_status
             .as_deref()
@@ -302,8 +309,9 @@ pub struct ItemLine {
     /// Sanitised HTML.
     pub content_html: String,
     pub themes: Vec<String>,
-    /// A bottleneck's category and status.
-    pub category: Option<String>,
+    /// A bottleneck's category, or those an article helps with.
+    pub categories: Vec<String>,
+    /// A bottleneck's status.
     pub status: Option<String>,
     pub url: Option<String>,
     pub origin: Origin,
@@ -365,7 +373,8 @@ pub async fn list(
         q = q.filter(network_item::Column::ItemKind.eq(k.as_str()));
     }
     if let Some(c) = query.category.as_deref().filter(|c| !c.is_empty()) {
-        q = q.filter(network_item::Column::Category.eq(c));
+        let quoted = serde_json::to_string(c)?;
+        q = q.filter(network_item::Column::Category.contains(&quoted));
     }
     if let Some(o) = &query.origin {
         q = q.filter(network_item::Column::OriginActor.eq(o.as_str()));
@@ -445,7 +454,11 @@ async fn lines(fed: &Federation, rows: Vec<network_item::Model>) -> Result<Vec<I
                 summary: r.summary,
                 content_html: r.content_html,
                 themes: serde_json::from_str(&r.themes).unwrap_or_default(),
-                category: r.category,
+                categories: r
+                    .category
+                    .as_deref()
+                    .and_then(|c| serde_json::from_str(c).ok())
+                    .unwrap_or_default(),
                 status: r.status,
                 url: r.url,
                 origin: Origin {

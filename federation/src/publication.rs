@@ -18,6 +18,8 @@ pub struct ArticleDraft {
     /// The body rendered; cleaned again on the way out.
     pub html: String,
     pub themes: Vec<String>,
+    /// The bottleneck categories it helps with.
+    pub categories: Vec<String>,
     /// Its page for people (Mastodon links to it).
     pub url: Url,
 }
@@ -121,7 +123,7 @@ impl Publication {
             tag: Vec::new(),
             audience: None,
             item_kind: Some(self.kind()),
-            bottleneck_category: None,
+            bottleneck_categories: Vec::new(),
             bottleneck_status: None,
             bottleneck_since: None,
         };
@@ -139,6 +141,7 @@ impl Publication {
                 item.source = source(&a.markdown);
                 item.url = Some(a.url.clone());
                 item.tag = hashtags(&a.themes, &env.attributed_to);
+                item.bottleneck_categories = a.categories.clone();
             }
             Self::Update(u) => {
                 item.kind = ItemType::Page;
@@ -166,7 +169,7 @@ impl Publication {
                 item.content = Some(sanitize::clean_html(&b.html));
                 item.source = source(&b.markdown);
                 item.url = Some(b.url.clone());
-                item.bottleneck_category = Some(b.category.clone());
+                item.bottleneck_categories = vec![b.category.clone()];
                 item.bottleneck_status = Some(b.status.clone());
                 item.bottleneck_since = b.since;
             }
@@ -247,9 +250,10 @@ mod tests {
             markdown,
             html,
             themes: vec!["vervoer".into()],
+            categories: vec!["vervoer".into()],
             url: url("https://zuid.example/kennis/artikel/1"),
         });
-        assert_only(&p, &["tag"]);
+        assert_only(&p, &["tag", "bottleneckCategory"]);
         let item = p.to_item(envelope());
         assert!(!item.content.unwrap_or_default().contains("script"));
         assert_eq!(item.tag[0].name, "#vervoer");

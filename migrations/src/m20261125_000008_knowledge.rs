@@ -27,6 +27,7 @@ impl MigrationTrait for Migration {
                     .col(text(Publications::Summary))
                     .col(text(Publications::Body))
                     .col(text(Publications::Themes))
+                    .col(text(Publications::Categories))
                     .col(text(Publications::Links))
                     .col(timestamp_with_time_zone_null(Publications::StartsAt))
                     .col(timestamp_with_time_zone_null(Publications::EndsAt))
@@ -38,6 +39,17 @@ impl MigrationTrait for Migration {
                     .col(integer_null(Publications::CreatedBy))
                     .col(timestamp_with_time_zone(Publications::CreatedAt))
                     .col(timestamp_with_time_zone(Publications::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(KnowledgeThemes::Table)
+                    .if_not_exists()
+                    .col(pk_auto(KnowledgeThemes::Id))
+                    .col(string_uniq(KnowledgeThemes::Name))
+                    .col(integer(KnowledgeThemes::Position))
                     .to_owned(),
             )
             .await?;
@@ -208,6 +220,7 @@ enum Publications {
     Summary,
     Body,
     Themes,
+    Categories,
     Links,
     StartsAt,
     EndsAt,
@@ -219,6 +232,14 @@ enum Publications {
     CreatedBy,
     CreatedAt,
     UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum KnowledgeThemes {
+    Table,
+    Id,
+    Name,
+    Position,
 }
 
 #[derive(DeriveIden)]

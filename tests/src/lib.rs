@@ -463,6 +463,12 @@ impl Api {
             .bearer_auth(&self.token)
     }
 
+    pub fn put(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+    }
+
     pub fn patch(&self, path: &str) -> reqwest::RequestBuilder {
         self.client
             .patch(format!("{}{path}", self.base))

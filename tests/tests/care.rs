@@ -102,18 +102,6 @@ impl Care {
     }
 }
 
-trait Put {
-    fn put(&self, path: &str) -> reqwest::RequestBuilder;
-}
-
-impl Put for Api {
-    fn put(&self, path: &str) -> reqwest::RequestBuilder {
-        self.client
-            .put(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-    }
-}
-
 /// A Monday in the future, as typed in a form.
 fn next_monday() -> (String, chrono::NaiveDate) {
     use chrono::Datelike;

@@ -767,7 +767,12 @@ async fn bottlenecks_are_registered_counted_and_shared_with_their_category() {
     let api = admin(&a).await;
     let res = api
         .post("/api/v1/articles")
-        .json(&json!({"title": "Zo kregen wij de VOG vergoed", "body": "Via de gemeente.", "visibility": "draft"}))
+        .json(&json!({
+            "title": "Zo kregen wij de VOG vergoed",
+            "body": "Via de gemeente.",
+            "visibility": "public",
+            "bottleneck_categories": ["vog"],
+        }))
         .send()
         .await
         .unwrap();
@@ -840,6 +845,18 @@ async fn bottlenecks_are_registered_counted_and_shared_with_their_category() {
         items(&api_r, "?kind=bottleneck&category=vog").await["total"] == 1
     })
     .await;
+    // The article that helps with VOG bottlenecks is found with them.
+    eventually(20, "the article arrives too", || async {
+        items(&api_r, "?category=vog").await["total"] == 2
+    })
+    .await;
+    let bad = api
+        .post("/api/v1/articles")
+        .json(&json!({"title": "x", "body": "x", "bottleneck_categories": ["weer"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body(bad).await["field"], "bottleneck_categories");
     let item = &items(&api_r, "?kind=bottleneck").await["items"][0];
     assert_eq!(item["status"], "open");
     assert_eq!(item["title"], "VOG voor chauffeurs kost geld");
@@ -993,5 +1010,57 @@ async fn a_coordinator_writes_previews_and_publishes_in_the_browser_without_java
             .await
             .unwrap()
             .contains("Boodschappenhulp")
+    );
+}
+
+#[tokio::test]
+async fn each_node_keeps_its_own_list_of_themes() {
+    let node = TestNode::federated(98, "Stadsdorp Oud-Zuid", "initiative").await;
+    let api = admin(&node).await;
+    let default = body(api.get("/api/v1/themes").send().await.unwrap()).await;
+    assert!(
+        default["themes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("vervoer"))
+    );
+    let res = api
+        .put("/api/v1/themes")
+        .json(&json!({"themes": ["Wonen", "  Buurt   tuinen ", "wonen"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body(res).await["themes"], json!(["wonen", "buurt tuinen"]));
+    let res = api
+        .put("/api/v1/themes")
+        .json(&json!({"themes": ["<script>"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body(res).await["field"], "themes");
+    // The writing form offers the node's own list.
+    let browser = node.browser();
+    browser
+        .login("beheerder", noaber_tests::ADMIN_PASSWORD)
+        .await;
+    let form = browser.get("/kennis/nieuw").await.text().await.unwrap();
+    assert!(form.contains("buurt tuinen"));
+    assert!(
+        !form.contains("name=\"themes\" value=\"vervoer\""),
+        "the default list is replaced"
+    );
+    // Emptied, the default list is back.
+    let res = browser
+        .submit("/kennis/themas", "/kennis/themas", &[("themes", "")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let back = body(api.get("/api/v1/themes").send().await.unwrap()).await;
+    assert!(
+        back["themes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("vervoer"))
     );
 }

@@ -31,7 +31,8 @@ pub struct Model {
     /// JSON array of theme names.
     #[sea_orm(column_type = "Text")]
     pub themes: String,
-    /// A bottleneck's category and status, as its origin gives them.
+    /// JSON array: a bottleneck's category, or the bottleneck categories
+    /// an article helps with, as its origin gives them.
     pub category: Option<String>,
     pub status: Option<String>,
     pub url: Option<String>,

@@ -177,14 +177,15 @@ pub struct Item {
         skip_serializing_if = "Option::is_none"
     )]
     pub item_kind: Option<ItemKind>,
-    /// A bottleneck's category (`noaber:bottleneckCategory`).
+    /// A bottleneck's category, or the bottleneck categories an article
+    /// helps with (`noaber:bottleneckCategory`).
     #[serde(
         rename = "bottleneckCategory",
         default,
-        deserialize_with = "deserialize_skip_error",
-        skip_serializing_if = "Option::is_none"
+        deserialize_with = "strings",
+        skip_serializing_if = "Vec::is_empty"
     )]
-    pub bottleneck_category: Option<String>,
+    pub bottleneck_categories: Vec<String>,
     /// A bottleneck's status: `open`, `in_behandeling`, `opgelost`.
     #[serde(
         rename = "bottleneckStatus",
@@ -284,4 +285,16 @@ fn hashtags<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Hashtag>, D::Error> {
         .filter_map(|t| serde_json::from_value::<Hashtag>(t).ok())
         .filter(|t| t.kind == "Hashtag")
         .collect())
+}
+
+/// One string or a list of them; anything else is none.
+fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => vec![s],
+        Value::Array(a) => a
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    })
 }

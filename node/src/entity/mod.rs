@@ -10,6 +10,7 @@ pub mod help_category;
 pub mod help_request;
 pub mod hour_entry;
 pub mod import_batch;
+pub mod knowledge_theme;
 pub mod login_attempt;
 pub mod match_;
 pub mod member;

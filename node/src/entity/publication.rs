@@ -18,6 +18,9 @@ pub struct Model {
     /// JSON array of theme names.
     #[sea_orm(column_type = "Text")]
     pub themes: String,
+    /// JSON array of the bottleneck categories it helps with.
+    #[sea_orm(column_type = "Text")]
+    pub categories: String,
     /// JSON array of link URLs (attachments are links only).
     #[sea_orm(column_type = "Text")]
     pub links: String,

@@ -39,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(privacy_check_text))
         .routes(routes!(list_bottlenecks, create_bottleneck))
         .routes(routes!(bottleneck_counts))
+        .routes(routes!(get_themes, put_themes))
         .routes(routes!(get_bottleneck, patch_bottleneck, delete_bottleneck))
 }
 
@@ -532,4 +533,39 @@ async fn delete_bottleneck(
     writer(&user)?;
     bottlenecks::delete(&state.db, &state.federation, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The themes the node offers for its knowledge.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Themes {
+    pub themes: Vec<String>,
+}
+
+/// The themes offered (the node's own list, or the default one).
+#[utoipa::path(get, path = "/api/v1/themes", tag = "articles", security(("bearer" = [])),
+    responses((status = 200, body = Themes)))]
+async fn get_themes(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<Themes>, AppError> {
+    reader(&user)?;
+    Ok(Json(Themes {
+        themes: super::themes::list(&state.db).await?,
+    }))
+}
+
+/// Replaces the themes offered (coordinators); an empty list brings back
+/// the default one.
+#[utoipa::path(put, path = "/api/v1/themes", tag = "articles", request_body = Themes, security(("bearer" = [])),
+    responses((status = 200, body = Themes), (status = 422, body = ErrorBody)))]
+async fn put_themes(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(input): ApiJson<Themes>,
+) -> Result<Json<Themes>, AppError> {
+    writer(&user)?;
+    Ok(Json(Themes {
+        themes: super::themes::save(&state.db, &input.themes).await?,
+    }))
 }

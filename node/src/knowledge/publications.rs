@@ -97,6 +97,8 @@ pub struct PublicationInput {
     /// Markdown.
     pub body: Option<String>,
     pub themes: Option<Vec<String>>,
+    /// Articles: the bottleneck categories it helps with, e.g. `vog`.
+    pub bottleneck_categories: Option<Vec<String>>,
     /// Links (attachments are links only), `https://…`.
     pub links: Option<Vec<String>>,
     /// `public`, `network` or `draft` (default `draft`).
@@ -123,6 +125,7 @@ pub struct PublicationView {
     /// Rendered and cleaned.
     pub body_html: String,
     pub themes: Vec<String>,
+    pub bottleneck_categories: Vec<String>,
     pub links: Vec<String>,
     pub visibility: Visibility,
     /// The ActivityPub id while published.
@@ -144,6 +147,7 @@ struct Fields {
     summary: String,
     body: String,
     themes: Vec<String>,
+    categories: Vec<String>,
     links: Vec<String>,
     visibility: Visibility,
     starts_at: Option<DateTime<Utc>>,
@@ -160,6 +164,7 @@ fn view(row: publication::Model) -> PublicationView {
         body_html: markdown::to_html(&row.body),
         body: row.body,
         themes: serde_json::from_str(&row.themes).unwrap_or_default(),
+        bottleneck_categories: serde_json::from_str(&row.categories).unwrap_or_default(),
         links: serde_json::from_str(&row.links).unwrap_or_default(),
         visibility: Visibility::parse(&row.visibility).unwrap_or(Visibility::Draft),
         object_id: row.object_id,
@@ -180,6 +185,7 @@ fn fields_of(row: &publication::Model) -> Fields {
         summary: v.summary,
         body: v.body,
         themes: v.themes,
+        categories: v.bottleneck_categories,
         links: v.links,
         visibility: v.visibility,
         starts_at: v.starts_at,
@@ -307,6 +313,20 @@ fn check(kind: Kind, input: &PublicationInput, base: Option<&Fields>) -> Result<
         }
         None => base.map(|b| b.themes.clone()).unwrap_or_default(),
     };
+    let categories = match &input.bottleneck_categories {
+        Some(list) => {
+            let mut out: Vec<String> = Vec::new();
+            for c in list.iter().map(|c| c.trim()) {
+                if !super::bottlenecks::CATEGORIES.iter().any(|(v, _)| *v == c) {
+                    e.add("bottleneck_categories", "error.bottleneck_category");
+                } else if !out.iter().any(|x| x == c) {
+                    out.push(c.to_owned());
+                }
+            }
+            out
+        }
+        None => base.map(|b| b.categories.clone()).unwrap_or_default(),
+    };
     let links = match &input.links {
         Some(list) => {
             let mut out = Vec::new();
@@ -391,6 +411,7 @@ fn check(kind: Kind, input: &PublicationInput, base: Option<&Fields>) -> Result<
         summary,
         body,
         themes,
+        categories,
         links,
         visibility,
         starts_at,
@@ -470,6 +491,7 @@ fn to_publication(kind: Kind, f: &Fields, url: Url) -> Publication {
             markdown: f.body.clone(),
             html,
             themes: f.themes.clone(),
+            categories: f.categories.clone(),
             url,
         }),
         Kind::Update => Publication::Update(UpdateDraft {
@@ -505,6 +527,7 @@ fn apply(a: &mut publication::ActiveModel, f: &Fields) -> Result<()> {
     a.summary = Set(f.summary.clone());
     a.body = Set(f.body.clone());
     a.themes = Set(serde_json::to_string(&f.themes).map_err(|_| Error::NotFound)?);
+    a.categories = Set(serde_json::to_string(&f.categories).map_err(|_| Error::NotFound)?);
     a.links = Set(serde_json::to_string(&f.links).map_err(|_| Error::NotFound)?);
     a.visibility = Set(f.visibility.as_str().to_owned());
     a.starts_at = Set(f.starts_at);
@@ -674,6 +697,7 @@ pub async fn save_copy(
         summary: Set(item.summary.chars().take(SUMMARY_CHARS).collect()),
         body: Set(body),
         themes: Set(serde_json::to_string(&item.themes).map_err(|_| Error::NotFound)?),
+        categories: Set(serde_json::to_string(&item.categories).map_err(|_| Error::NotFound)?),
         links: Set("[]".into()),
         starts_at: Set(item.start_time),
         ends_at: Set(item.end_time),

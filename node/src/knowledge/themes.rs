@@ -39,6 +39,59 @@ pub fn normalize(raw: &str) -> Option<String> {
     ok.then_some(t)
 }
 
+/// Most themes a node can offer.
+pub const MAX_THEMES: usize = 60;
+
+/// The themes this node offers: its own list, or the default one.
+pub async fn list(db: &crate::db::Db) -> Result<Vec<String>, sea_orm::DbErr> {
+    use crate::entity::knowledge_theme;
+    use sea_orm::{EntityTrait, QueryOrder};
+    let own: Vec<String> = knowledge_theme::Entity::find()
+        .order_by_asc(knowledge_theme::Column::Position)
+        .all(db.read())
+        .await?
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    Ok(if own.is_empty() {
+        DEFAULT.iter().map(|t| (*t).to_owned()).collect()
+    } else {
+        own
+    })
+}
+
+/// Replaces the list offered (an empty list brings back the default).
+pub async fn save(db: &crate::db::Db, names: &[String]) -> Result<Vec<String>, super::Error> {
+    use crate::entity::knowledge_theme;
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+    let mut clean: Vec<String> = Vec::new();
+    for raw in names.iter().filter(|n| !n.trim().is_empty()) {
+        match normalize(raw) {
+            Some(t) if !clean.contains(&t) => clean.push(t),
+            Some(_) => {}
+            None => {
+                return Err(crate::validation::Invalid::one("themes", "error.theme").into());
+            }
+        }
+    }
+    if clean.len() > MAX_THEMES {
+        return Err(crate::validation::Invalid::one("themes", "error.too_many_themes").into());
+    }
+    let txn = db.write().begin().await?;
+    knowledge_theme::Entity::delete_many().exec(&txn).await?;
+    for (i, name) in clean.iter().enumerate() {
+        knowledge_theme::ActiveModel {
+            name: Set(name.clone()),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(list(db).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::normalize;

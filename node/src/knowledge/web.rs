@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/kennis", get(network_page))
         .route("/kennis/eigen", get(own_page))
+        .route("/kennis/themas", get(themes_form).post(themes_post))
         .route("/kennis/nieuw", get(new_form).post(create_post))
         .route("/kennis/{id}", get(show_own))
         .route("/kennis/{id}/bewerken", get(edit_form).post(edit_post))
@@ -91,7 +92,9 @@ struct NetworkPage {
     kind: String,
     theme: String,
     origin_kind: String,
-    themes: Vec<&'static str>,
+    themes: Vec<String>,
+    categories: Vec<(&'static str, &'static str)>,
+    category: String,
     query_base: String,
 }
 
@@ -105,26 +108,33 @@ async fn network_page(
     let (query, req) = q.to_query()?;
     let (items, total) =
         network_items::list(&state.federation, &query, req.page, req.per_page).await?;
-    let mut base = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in [
-        ("q", &q.q),
-        ("kind", &q.kind),
-        ("theme", &q.theme),
-        ("origin_kind", &q.origin_kind),
-    ] {
-        if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
-            base.append_pair(k, v.trim());
+    let query_base = {
+        let mut base = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", &q.q),
+            ("kind", &q.kind),
+            ("theme", &q.theme),
+            ("category", &q.category),
+            ("origin_kind", &q.origin_kind),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
+                base.append_pair(k, v.trim());
+            }
         }
-    }
+        base.finish()
+    };
+    let offered = themes::list(&state.db).await?;
     Ok(render(&NetworkPage {
         page,
         items: Page::new(items, req, total),
         q: q.q.unwrap_or_default(),
-        kind: q.kind.unwrap_or_default(),
-        theme: q.theme.unwrap_or_default(),
+        kind: q.kind.clone().unwrap_or_default(),
+        theme: q.theme.clone().unwrap_or_default(),
         origin_kind: q.origin_kind.unwrap_or_default(),
-        themes: themes::DEFAULT.to_vec(),
-        query_base: base.finish(),
+        themes: offered,
+        categories: super::bottlenecks::CATEGORIES.to_vec(),
+        category: q.category.unwrap_or_default(),
+        query_base,
     })?
     .into_response())
 }
@@ -347,6 +357,7 @@ struct FormValues {
     summary: String,
     body: String,
     themes: Vec<String>,
+    categories: Vec<String>,
     own_theme: String,
     links: String,
     visibility: String,
@@ -387,6 +398,7 @@ impl FormValues {
             summary: f.one("summary"),
             body: f.one("body"),
             themes: f.all("themes"),
+            categories: f.all("bottleneck_categories"),
             own_theme: f.one("own_theme"),
             links: f.one("links"),
             visibility: f.one("visibility"),
@@ -410,6 +422,7 @@ impl FormValues {
             summary: p.summary.clone(),
             body: p.body.clone(),
             themes: p.themes.clone(),
+            categories: p.bottleneck_categories.clone(),
             own_theme: String::new(),
             links: p.links.join("\n"),
             visibility: p.visibility.as_str().to_owned(),
@@ -434,6 +447,7 @@ impl FormValues {
             summary: Some(self.summary.clone()),
             body: Some(self.body.clone()),
             themes: Some(themes),
+            bottleneck_categories: (kind == Kind::Article).then(|| self.categories.clone()),
             links: Some(self.links.lines().map(str::to_owned).collect()),
             visibility: Some(self.visibility.clone()),
             starts_at: event.then(|| self.starts_at.clone()),
@@ -467,19 +481,32 @@ struct FormPage {
     hits: Vec<HitView>,
     preview: Option<String>,
     theme_opts: Vec<(String, bool)>,
+    /// Bottleneck categories: value, label key, chosen.
+    category_opts: Vec<(&'static str, &'static str, bool)>,
 }
 
 impl FormPage {
-    fn new(page: PageCtx, kind: Kind, action: String, editing: bool, v: FormValues) -> Self {
-        let mut theme_opts: Vec<(String, bool)> = themes::DEFAULT
+    fn new(
+        page: PageCtx,
+        kind: Kind,
+        action: String,
+        editing: bool,
+        v: FormValues,
+        offered: &[String],
+    ) -> Self {
+        let mut theme_opts: Vec<(String, bool)> = offered
             .iter()
-            .map(|t| ((*t).to_owned(), v.themes.iter().any(|x| x == t)))
+            .map(|t| (t.clone(), v.themes.iter().any(|x| x == t)))
             .collect();
         for t in &v.themes {
-            if !themes::DEFAULT.contains(&t.as_str()) {
+            if !offered.contains(t) {
                 theme_opts.push((t.clone(), true));
             }
         }
+        let category_opts = super::bottlenecks::CATEGORIES
+            .iter()
+            .map(|(value, key)| (*value, *key, v.categories.iter().any(|c| c == value)))
+            .collect();
         Self {
             page,
             kind,
@@ -490,6 +517,7 @@ impl FormPage {
             hits: Vec::new(),
             preview: None,
             theme_opts,
+            category_opts,
         }
     }
 
@@ -517,6 +545,7 @@ struct KindQuery {
 }
 
 async fn new_form(
+    State(state): State<AppState>,
     user: CurrentUser,
     page: PageCtx,
     Query(q): Query<KindQuery>,
@@ -528,12 +557,14 @@ async fn new_form(
         .and_then(Kind::parse)
         .unwrap_or(Kind::Article);
     let action = format!("/kennis/nieuw?soort={}", kind.as_str());
+    let offered = themes::list(&state.db).await?;
     Ok(render(&FormPage::new(
         page,
         kind,
         action,
         false,
         FormValues::default(),
+        &offered,
     ))?
     .into_response())
 }
@@ -555,7 +586,8 @@ async fn handle_form(
         Some(id) => format!("/kennis/{id}/bewerken"),
         None => format!("/kennis/nieuw?soort={}", kind.as_str()),
     };
-    let mut form = FormPage::new(page, kind, action, existing.is_some(), v.clone());
+    let offered = themes::list(&state.db).await?;
+    let mut form = FormPage::new(page, kind, action, existing.is_some(), v.clone(), &offered);
     let input = v.input(kind, confirmed);
     if f.one("action") == "preview" {
         let names = publications::member_names(&state.db).await?;
@@ -625,12 +657,14 @@ async fn edit_form(
 ) -> Result<Response, AppError> {
     user.require(Role::Coordinator)?;
     let p = publications::get(&state.db, id, None).await?;
+    let offered = themes::list(&state.db).await?;
     let form = FormPage::new(
         page,
         p.kind,
         format!("/kennis/{id}/bewerken"),
         true,
         FormValues::from_view(&p),
+        &offered,
     );
     Ok(render(&form)?.into_response())
 }
@@ -683,4 +717,45 @@ async fn delete_post(
     user.require(Role::Coordinator)?;
     publications::delete(&state.db, &state.federation, id, None).await?;
     Ok(flash_redirect("/kennis/eigen", "flash.deleted"))
+}
+
+#[derive(Template)]
+#[template(path = "knowledge_themes.html")]
+struct ThemesPage {
+    page: PageCtx,
+    text: String,
+    errors: Invalid,
+}
+
+async fn themes_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+) -> Result<Response, AppError> {
+    user.require(Role::Coordinator)?;
+    let text = themes::list(&state.db).await?.join("\n");
+    Ok(render(&ThemesPage {
+        page,
+        text,
+        errors: Invalid::default(),
+    })?
+    .into_response())
+}
+
+async fn themes_post(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    user.require(Role::Coordinator)?;
+    let text = Fields::parse(&body).one("themes");
+    let names: Vec<String> = text.lines().map(str::to_owned).collect();
+    match themes::save(&state.db, &names).await {
+        Ok(_) => Ok(flash_redirect("/kennis/themas", "flash.themes_saved")),
+        Err(Error::Invalid(errors)) => {
+            Ok(render(&ThemesPage { page, text, errors })?.into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

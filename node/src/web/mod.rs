@@ -168,6 +168,7 @@ const FLASH_KEYS: &[&str] = &[
     "flash.liked",
     "flash.question_sent",
     "flash.copy_saved",
+    "flash.themes_saved",
 ];
 
 /// Adds a `Set-Cookie` header. Our cookie values are tokens and keys that
