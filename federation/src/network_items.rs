@@ -229,8 +229,8 @@ impl Object for NetworkItem {
     }
 }
 
-/// Keeps the full-text index in step with one row (SQLite only: the
-/// PostgreSQL index is on the columns themselves).
+/// Keeps the full-text index in step with one row (SQLite only: on
+/// PostgreSQL the words are a generated column of the row itself).
 async fn index(db: &impl ConnectionTrait, row: &network_item::Model) -> Result<()> {
     if db.get_database_backend() != DbBackend::Sqlite {
         return Ok(());
@@ -397,8 +397,7 @@ pub async fn list(
     if let Some(words) = query.q.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
         q = match backend {
             DbBackend::Postgres => q.filter(Expr::cust_with_values(
-                "to_tsvector('dutch', title || ' ' || summary || ' ' || text_plain) \
-                 @@ plainto_tsquery('dutch', $1)",
+                "search @@ plainto_tsquery('dutch', $1)",
                 [words.to_owned()],
             )),
             _ => {
