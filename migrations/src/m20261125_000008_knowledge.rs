@@ -167,7 +167,10 @@ impl MigrationTrait for Migration {
                     .col(string(Reactions::ActorUrl))
                     .col(string(Reactions::Kind))
                     .col(string_uniq(Reactions::ActivityId))
+                    .col(string_null(Reactions::NoteId))
                     .col(text(Reactions::Content))
+                    .col(text_null(Reactions::Answer))
+                    .col(timestamp_with_time_zone_null(Reactions::AnsweredAt))
                     .col(timestamp_with_time_zone(Reactions::CreatedAt))
                     .to_owned(),
             )
@@ -179,6 +182,21 @@ impl MigrationTrait for Migration {
                     .table(Reactions::Table)
                     .col(Reactions::ObjectId)
                     .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Questions::Table)
+                    .if_not_exists()
+                    .col(pk_auto(Questions::Id))
+                    .col(integer(Questions::ItemId))
+                    .col(string_uniq(Questions::NoteId))
+                    .col(text(Questions::Text))
+                    .col(text_null(Questions::Answer))
+                    .col(timestamp_with_time_zone(Questions::AskedAt))
+                    .col(timestamp_with_time_zone_null(Questions::AnsweredAt))
                     .to_owned(),
             )
             .await?;
@@ -302,8 +320,23 @@ enum Reactions {
     ActorUrl,
     Kind,
     ActivityId,
+    NoteId,
     Content,
+    Answer,
+    AnsweredAt,
     CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Questions {
+    Table,
+    Id,
+    ItemId,
+    NoteId,
+    Text,
+    Answer,
+    AskedAt,
+    AnsweredAt,
 }
 
 #[derive(DeriveIden)]

@@ -286,6 +286,41 @@ async fn knowledge_reaches_the_whole_network_once_and_only_its_origin_changes_it
         .unwrap();
     assert_eq!(question["content"], "Hoe vinden jullie genoeg chauffeurs?");
     assert_eq!(question["name"], "Noaberzorgpunt Beilen");
+    // A answers; the answer reaches B beside its question, and nobody else.
+    let rid = question["id"].as_i64().unwrap();
+    let res = api_a
+        .post(&format!(
+            "/api/v1/articles/{local_id}/reactions/{rid}/answer"
+        ))
+        .json(&json!({"text": "Via de krant en de kerk."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    eventually(20, "B sees the answer", || async {
+        let q = body(
+            apis[3]
+                .get(&format!("/api/v1/network/items/{b_item}/questions"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        q[0]["answer"] == "Via de krant en de kerk."
+    })
+    .await;
+    let c_item = items(&apis[4], "").await["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let on_c = body(
+        apis[4]
+            .get(&format!("/api/v1/network/items/{c_item}/questions"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(on_c, json!([]));
 
     // An edit reaches everyone.
     let res = api_a

@@ -10,6 +10,7 @@ pub mod local_actor;
 pub mod network_item;
 pub mod object;
 pub mod outbox_activity;
+pub mod question;
 pub mod reaction;
 pub mod received_activity;
 pub mod relay;

@@ -14,9 +14,15 @@ pub struct Model {
     pub kind: String,
     #[sea_orm(unique)]
     pub activity_id: String,
+    /// A question's own id (the `Note`), which an answer replies to.
+    pub note_id: Option<String>,
     /// The question's text, sanitised; empty for a like.
     #[sea_orm(column_type = "Text")]
     pub content: String,
+    /// Our answer to a question, once given.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub answer: Option<String>,
+    pub answered_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

@@ -102,7 +102,14 @@ impl Activity for Create {
         if self.replies_to_ours(fed).await? {
             return Ok(());
         }
-        if self.object.in_reply_to.is_some() {
+        if let Some(target) = &self.object.in_reply_to {
+            // The origin's answer to a question we asked.
+            if reactions::our_question_to(fed, target.as_str(), self.actor.inner().as_str())
+                .await?
+                .is_some()
+            {
+                return Ok(());
+            }
             return Err(Error::Ignored("a reply to an object that is not ours"));
         }
         if follows::is_following(fed, self.actor.inner().as_str()).await? {
@@ -128,9 +135,22 @@ impl Activity for Create {
                 target.as_str(),
                 self.actor.inner().as_str(),
                 self.id.as_str(),
+                Some(self.object.id.inner().as_str()),
                 &text,
             )
             .await;
+        }
+        if let Some(target) = &self.object.in_reply_to
+            && let Some(q) =
+                reactions::our_question_to(fed, target.as_str(), self.actor.inner().as_str())
+                    .await?
+        {
+            let html = sanitize::clean_html(self.object.content.as_deref().unwrap_or(""));
+            let text: String = sanitize::plain_text(&html)
+                .chars()
+                .take(QUESTION_CHARS)
+                .collect();
+            return reactions::record_answer(fed, q, &text).await;
         }
         let activity = serde_json::to_value(&self)?;
         store_item(data, self.object, activity, None).await

@@ -47,6 +47,7 @@ impl Activity for Like {
             self.object.as_str(),
             self.actor.inner().as_str(),
             self.id.as_str(),
+            None,
             "",
         )
         .await

@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_articles, create_article))
         .routes(routes!(get_article, patch_article, delete_article))
         .routes(routes!(article_reactions))
+        .routes(routes!(answer_question))
         .routes(routes!(list_updates, create_update))
         .routes(routes!(get_update, patch_update, delete_update))
         .routes(routes!(list_events, create_event))
@@ -34,7 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(network_items_list))
         .routes(routes!(network_item))
         .routes(routes!(like_item))
-        .routes(routes!(ask_item))
+        .routes(routes!(item_questions, ask_item))
         .routes(routes!(copy_item))
         .routes(routes!(privacy_check_text))
         .routes(routes!(list_bottlenecks, create_bottleneck))
@@ -568,4 +569,41 @@ async fn put_themes(
     Ok(Json(Themes {
         themes: super::themes::save(&state.db, &input.themes).await?,
     }))
+}
+
+/// Answers a question from another node (coordinators); privacy-checked.
+#[utoipa::path(post, path = "/api/v1/articles/{id}/reactions/{reaction_id}/answer", tag = "articles",
+    params(("id" = i32, Path), ("reaction_id" = i32, Path)), request_body = QuestionInput, security(("bearer" = [])),
+    responses((status = 202), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn answer_question(
+    State(state): State<AppState>,
+    user: ApiUser,
+    axum::extract::Path((id, reaction_id)): axum::extract::Path<(i32, i32)>,
+    ApiJson(input): ApiJson<QuestionInput>,
+) -> Result<StatusCode, AppError> {
+    writer(&user)?;
+    super::network::answer(
+        &state.db,
+        &state.federation,
+        id,
+        reaction_id,
+        &input.text,
+        input.confirm_privacy_check,
+    )
+    .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// The questions this node asked about a received item, with the answers.
+#[utoipa::path(get, path = "/api/v1/network/items/{id}/questions", tag = "network", params(("id" = i32, Path)),
+    security(("bearer" = [])), responses((status = 200, body = [Object])))]
+async fn item_questions(
+    State(state): State<AppState>,
+    user: ApiUser,
+    IdPath(id): IdPath,
+) -> Result<Json<Vec<noaber_federation::reactions::QuestionLine>>, AppError> {
+    reader(&user)?;
+    Ok(Json(
+        noaber_federation::reactions::questions_about(&state.federation, id).await?,
+    ))
 }

@@ -34,3 +34,33 @@ pub async fn ask(
     noaber_federation::reactions::ask(fed, item_id, text).await?;
     Ok(())
 }
+
+/// Answers a question another node asked about one of our articles.
+pub async fn answer(
+    db: &Db,
+    fed: &noaber_federation::Federation,
+    publication_id: i32,
+    reaction_id: i32,
+    text: &str,
+    confirmed: bool,
+) -> Result<()> {
+    let p = super::publications::get(db, publication_id, None).await?;
+    let Some(object_id) = p.object_id else {
+        return Err(Error::NotFound);
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Invalid::one("text", "error.required").into());
+    }
+    if text.chars().count() > QUESTION_CHARS {
+        return Err(Invalid::one("text", "error.too_long").into());
+    }
+    if !confirmed {
+        let hits = privacy_check::scan("text", text, &member_names(db).await?);
+        if !hits.is_empty() {
+            return Err(Error::PrivacyCheck(hits));
+        }
+    }
+    noaber_federation::reactions::answer(fed, &object_id, reaction_id, text).await?;
+    Ok(())
+}

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/kennis/themas", get(themes_form).post(themes_post))
         .route("/kennis/nieuw", get(new_form).post(create_post))
         .route("/kennis/{id}", get(show_own))
+        .route("/kennis/{id}/vragen/{reaction}/antwoord", post(answer_post))
         .route("/kennis/{id}/bewerken", get(edit_form).post(edit_post))
         .route(
             "/kennis/{id}/verwijderen",
@@ -144,6 +145,7 @@ async fn network_page(
 struct ItemPage {
     page: PageCtx,
     item: ItemLine,
+    asked: Vec<noaber_federation::reactions::QuestionLine>,
     can_write: bool,
     question: String,
     errors: Invalid,
@@ -167,8 +169,12 @@ async fn item_page(
         return Err(Error::NotFound.into());
     }
     let hits = hits.iter().map(|h| HitView::of(h, &question)).collect();
+    let asked = noaber_federation::reactions::questions_about(&state.federation, id)
+        .await
+        .map_err(Error::from)?;
     Ok(render(&ItemPage {
         page,
+        asked,
         can_write: user.0.role.at_least(Role::Coordinator),
         item,
         question,
@@ -756,6 +762,28 @@ async fn themes_post(
         Err(Error::Invalid(errors)) => {
             Ok(render(&ThemesPage { page, text, errors })?.into_response())
         }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn answer_post(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::extract::Path((id, reaction)): axum::extract::Path<(i32, i32)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    user.require(Role::Coordinator)?;
+    let f = Fields::parse(&body);
+    let text = f.one("answer");
+    let confirmed = f.one("confirm_privacy_check") == "ja";
+    match super::network::answer(&state.db, &state.federation, id, reaction, &text, confirmed).await
+    {
+        Ok(()) => Ok(flash_redirect(
+            &format!("/kennis/{id}"),
+            "flash.answer_sent",
+        )),
+        // The short form sits under the question; its errors come back as
+        // a page of their own that names them and leads back.
         Err(e) => Err(e.into()),
     }
 }

@@ -169,6 +169,7 @@ const FLASH_KEYS: &[&str] = &[
     "flash.question_sent",
     "flash.copy_saved",
     "flash.themes_saved",
+    "flash.answer_sent",
 ];
 
 /// Adds a `Set-Cookie` header. Our cookie values are tokens and keys that
