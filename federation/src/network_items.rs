@@ -161,9 +161,12 @@ impl Object for NetworkItem {
         } else {
             "network"
         };
+        // Read inside the write transaction, so a deletion cannot land
+        // between the read and the write and get its text back.
+        let txn = fed.write().begin().await?;
         let known = network_item::Entity::find()
             .filter(network_item::Column::ObjectId.eq(json.id.inner().as_str()))
-            .one(fed.write())
+            .one(&txn)
             .await?;
         let mut a = match &known {
             Some(row) if row.deleted_at.is_some() => return Self::from_row(row.clone(), false),
@@ -205,7 +208,6 @@ impl Object for NetworkItem {
             .map(|n| sanitize::plain_line(&n, TITLE_CHARS)));
         a.published_at = Set(published);
         a.updated_at = Set(updated);
-        let txn = fed.write().begin().await?;
         let saved = match known {
             Some(_) => a.update(&txn).await?,
             None => match a.insert(&txn).await {

@@ -612,14 +612,11 @@ pub async fn withdraw_object(fed: &Federation, object_id: &str) -> Result<u64> {
     let mut n = 0;
     for row in rows {
         let stub = serde_json::json!({ "id": row.activity_id, "type": row.kind });
-        delivery::Entity::update_many()
-            .col_expr(delivery::Column::State, Expr::value(FAILED))
-            .col_expr(
-                delivery::Column::LastError,
-                Expr::value("withdrawn: the object was deleted"),
-            )
+        // Deliveries not made are dropped, so a later retry cannot send
+        // the stub.
+        delivery::Entity::delete_many()
             .filter(delivery::Column::OutboxId.eq(row.id))
-            .filter(delivery::Column::State.eq(PENDING))
+            .filter(delivery::Column::State.is_in([PENDING, FAILED]))
             .exec(fed.write())
             .await?;
         let mut a: outbox_activity::ActiveModel = row.into();

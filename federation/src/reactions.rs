@@ -183,7 +183,7 @@ pub async fn ask(fed: &Federation, item_id: i32, question: &str) -> Result<Strin
         "to": [item.origin_actor],
         "object": note,
     });
-    outbox::enqueue(fed, &activity, &[inbox]).await?;
+    // Kept before it is sent, so the answer always finds it.
     question::ActiveModel {
         item_id: Set(item_id),
         note_id: Set(note_id.clone()),
@@ -195,6 +195,7 @@ pub async fn ask(fed: &Federation, item_id: i32, question: &str) -> Result<Strin
     }
     .insert(fed.write())
     .await?;
+    outbox::enqueue(fed, &activity, &[inbox]).await?;
     Ok(note_id)
 }
 

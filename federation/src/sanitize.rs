@@ -62,6 +62,9 @@ pub fn plain_text(html: &str) -> String {
                 out.push(' ');
             }
             '>' => in_tag = false,
+            // Control characters (NUL among them, which PostgreSQL refuses
+            // in text) become spaces.
+            c if !in_tag && c.is_control() => out.push(' '),
             c if !in_tag => out.push(c),
             _ => {}
         }

@@ -146,7 +146,7 @@ impl MigrationTrait for Migration {
                 db.execute_unprepared(
                     "ALTER TABLE network_items ADD COLUMN IF NOT EXISTS search tsvector \
                      GENERATED ALWAYS AS \
-                     (to_tsvector('dutch', title || ' ' || summary || ' ' || text_plain)) STORED",
+                     (to_tsvector('dutch', title || ' ' || summary || ' ' || text_plain || ' ' || themes)) STORED",
                 )
                 .await?;
                 db.execute_unprepared(
@@ -223,9 +223,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for table in [
+            "questions",
             "reactions",
             "network_items_fts",
             "network_items",
+            "bottlenecks",
+            "knowledge_themes",
             "publications",
         ] {
             manager

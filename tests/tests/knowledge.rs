@@ -615,9 +615,62 @@ async fn hostile_or_careless_servers_get_client_errors_and_change_nothing() {
         peer.post_cavage(&key_id, &inbox, &forged_update).await,
         StatusCode::FORBIDDEN
     );
+    // Even naming the origin as the actor of what it wraps, a relay's word
+    // is not taken: the origin is asked, and it still serves its own text.
+    let origin_actor = actor_url(&origin);
+    let posing = json!({
+        "id": id("upd2"), "type": "Announce", "actor": peer_actor,
+        "object": {
+            "id": format!("{}/activities/forged", origin.base), "type": "Update", "actor": origin_actor,
+            "object": {"id": object_id, "type": "Article", "attributedTo": origin_actor,
+                       "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                       "name": "Overgenomen", "content": "weg ermee"},
+        },
+    });
+    assert_eq!(
+        peer.post_cavage(&key_id, &inbox, &posing).await,
+        StatusCode::ACCEPTED
+    );
+    let posing_delete = json!({
+        "id": id("del2"), "type": "Announce", "actor": peer_actor,
+        "object": {"id": format!("{}/activities/forged-delete", origin.base), "type": "Delete",
+                   "actor": origin_actor, "object": object_id},
+    });
+    assert_eq!(
+        peer.post_cavage(&key_id, &inbox, &posing_delete).await,
+        StatusCode::ACCEPTED
+    );
+    let invented = json!({
+        "id": id("inv"), "type": "Announce", "actor": peer_actor,
+        "object": {"id": format!("{}/activities/invented", origin.base), "type": "Create",
+                   "actor": origin_actor,
+                   "object": {"id": format!("{}/objects/invented", origin.base), "type": "Article",
+                              "attributedTo": origin_actor,
+                              "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                              "name": "Verzonnen", "content": "nooit geschreven"}},
+    });
+    assert_eq!(
+        peer.post_cavage(&key_id, &inbox, &invented).await,
+        StatusCode::ACCEPTED
+    );
     let page = items(&api, "").await;
-    assert_eq!(page["total"], 1);
+    assert_eq!(page["total"], 1, "{page}");
     assert_eq!(page["items"][0]["title"], "Maaltijden aan huis");
+
+    // A message addressed to someone in particular is not knowledge.
+    let direct = json!({
+        "id": id("dm"), "type": "Create", "actor": peer_actor,
+        "to": ["https://elders.example/users/jan"],
+        "object": {
+            "id": peer.url("/objects/dm"), "type": "Note", "attributedTo": peer_actor,
+            "to": ["https://elders.example/users/jan"], "content": "Persoonlijk bericht",
+        },
+    });
+    assert_eq!(
+        peer.post_cavage(&key_id, &inbox, &direct).await,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(items(&api, "").await["total"], 1);
 
     // Received HTML loses scripts, styles, handlers, javascript: links and
     // remote images.
@@ -627,7 +680,7 @@ async fn hostile_or_careless_servers_get_client_errors_and_change_nothing() {
         "object": {
             "id": peer.url("/objects/1"), "type": "Article", "attributedTo": peer_actor,
             "to": ["https://www.w3.org/ns/activitystreams#Public"],
-            "name": "Gevaarlijk <script>alert(1)</script>",
+            "name": "Gevaarlijk\u{0} <script>alert(1)</script>",
             "content": "<p onclick=\"x()\">Tekst<script>alert(2)</script><style>p{}</style><img src=\"https://tracker.example/p.png\"><a href=\"javascript:alert(3)\">klik</a></p>",
         },
     });

@@ -41,7 +41,9 @@ impl NetworkActor {
 /// Whether two URLs are on the same host and port (the library's own check
 /// compares domain names only, and addresses have none).
 pub fn same_origin(a: &Url, b: &Url) -> bool {
-    authority_of(a.as_str()).is_some() && authority_of(a.as_str()) == authority_of(b.as_str())
+    // Ids without a host (`urn:…`) have no origin to compare.
+    a.host_str().is_some_and(|h| !h.is_empty())
+        && authority_of(a.as_str()) == authority_of(b.as_str())
 }
 
 #[async_trait::async_trait]

@@ -2,10 +2,12 @@
 //! origin's `Create`, `Update` or `Delete`), or of an object by its id only
 //! (LitePub relays), which is then fetched from where it lives.
 //!
-//! The relay is trusted to pass on what the origin sent, and nothing more:
-//! the wrapped activity must be the origin's own (its actor is the item's
-//! author), and changes and deletions of an item we keep count only when
-//! they name its origin as their actor.
+//! Only the Announce is signed, so what it wraps is not taken on the
+//! relay's word: the item is fetched from its origin (signed), and what the
+//! origin serves is stored, changed or, when it answers that the item is
+//! gone, deleted. Only when the origin refuses us (a followers-only item of
+//! an origin we do not follow) is the relay's copy used, and then only from
+//! a regional or national node we follow, whose job relaying is.
 
 use activitypub_federation::config::Data;
 use activitypub_federation::kinds::activity::AnnounceType;
@@ -89,54 +91,115 @@ impl Activity for Announce {
                     crate::network_items::note_via(fed, &known.row, via.as_str()).await?;
                     return Err(Error::Ignored("an item we already have"));
                 }
+                let mut c = *c;
+                c.object = checked_copy(fed, &via, c.object).await?;
+                authored_by(&c.object, c.actor.inner())?;
                 let activity = serde_json::to_value(&c)?;
                 store_item(data, c.object, activity, Some(&via)).await
             }
             Announced::Update(u) => {
+                let mut u = *u;
+                let Updated::Item(item) = u.object else {
+                    return Err(Error::Ignored("a relayed update of an actor"));
+                };
+                let item = checked_copy(fed, &via, *item).await?;
+                super::update::may_change(fed, &item, u.actor.inner()).await?;
+                u.object = Updated::Item(Box::new(item.clone()));
                 let activity = serde_json::to_value(&u)?;
-                match u.object {
-                    Updated::Item(item) => {
-                        super::update::apply(data, *item, activity, Some(&via)).await
-                    }
-                    Updated::Other(_) => Err(Error::Ignored("a relayed update of an actor")),
-                }
+                super::update::apply(data, item, activity, Some(&via)).await
             }
             Announced::Delete(d) => {
+                let id = d.object.id().clone();
+                match fetch(fed, &id).await {
+                    Fetched::Gone => {}
+                    Fetched::Refused if trusted_relay(fed, &via).await? => {}
+                    Fetched::Item(_) => {
+                        tracing::info!(
+                            "a relayed deletion of an item its origin still serves; dropped"
+                        );
+                        return Err(Error::Ignored("the origin still serves the item"));
+                    }
+                    Fetched::Refused | Fetched::Failed => {
+                        return Err(Error::Ignored("a relayed deletion that cannot be checked"));
+                    }
+                }
                 let activity = serde_json::to_value(&d)?;
-                super::delete::apply(data, d.object.id(), activity, Some(&via)).await
+                super::delete::apply(data, &id, activity, Some(&via)).await
             }
             Announced::Id(id) => {
                 if NetworkItem::find(fed, id.as_str()).await?.is_some() {
                     return Err(Error::Ignored("an item we already have"));
                 }
-                let item = fetch(fed, &id).await?;
+                let Fetched::Item(item) = fetch(fed, &id).await else {
+                    tracing::info!("an announced object could not be fetched; dropped");
+                    return Err(Error::Ignored("an announced object that cannot be fetched"));
+                };
                 let activity = serde_json::Value::String(id.to_string());
-                store_item(data, item, activity, Some(&via)).await
+                store_item(data, *item, activity, Some(&via)).await
             }
         }
     }
 }
 
-/// Fetches an announced object (signed, so a followers-only item can be
-/// read where we may). One that cannot be fetched or read is dropped.
-async fn fetch(fed: &Federation, id: &Url) -> Result<Item> {
+/// What the origin says of an announced object.
+enum Fetched {
+    Item(Box<Item>),
+    /// 404, 410 or a Tombstone: deleted.
+    Gone,
+    /// 401 or 403: not for us to read.
+    Refused,
+    /// Unreachable, or not an item we read.
+    Failed,
+}
+
+/// The origin's own copy of an announced item; the relay's copy only when
+/// the origin refuses us and the relay is a network node we follow.
+async fn checked_copy(fed: &Federation, via: &Url, relayed: Item) -> Result<Item> {
+    match fetch(fed, relayed.id.inner()).await {
+        Fetched::Item(item) => Ok(*item),
+        Fetched::Refused if trusted_relay(fed, via).await? => Ok(relayed),
+        Fetched::Gone => Err(Error::Ignored("an announced item its origin deleted")),
+        Fetched::Refused | Fetched::Failed => {
+            tracing::info!("an announced object could not be fetched from its origin; dropped");
+            Err(Error::Ignored("an announced object that cannot be checked"))
+        }
+    }
+}
+
+/// A regional or national node we follow: relaying is its job.
+async fn trusted_relay(fed: &Federation, via: &Url) -> Result<bool> {
+    let kind = crate::remote::cached(fed, via.as_str())
+        .await?
+        .and_then(|a| a.node_kind);
+    Ok(matches!(kind.as_deref(), Some("regional" | "national"))
+        && follows::is_following(fed, via.as_str()).await?)
+}
+
+/// Fetches an announced object from where its id says it lives (signed,
+/// so a followers-only item can be read where we may).
+async fn fetch(fed: &Federation, id: &Url) -> Fetched {
+    use crate::client::FetchError;
     let signer = fed.signer().await.ok();
     let doc = match fed.http().fetch(id, signer.as_ref()).await {
         Ok((_, doc)) => doc,
+        Err(FetchError::Gone(_) | FetchError::Status { status: 404, .. }) => return Fetched::Gone,
+        Err(FetchError::Status {
+            status: 401 | 403, ..
+        }) => return Fetched::Refused,
         Err(e) => {
-            tracing::info!(error = %e, "an announced object could not be fetched; dropped");
-            return Err(Error::Ignored("an announced object that cannot be fetched"));
+            tracing::info!(error = %e, "an announced object could not be fetched");
+            return Fetched::Failed;
         }
     };
-    let item: Item = serde_json::from_value(doc).map_err(|_| {
-        tracing::info!("an announced object is not an item we read; dropped");
-        Error::Ignored("an announced object we do not read")
-    })?;
-    // The fetch checked that the document's id is where it came from.
-    if item.id.inner() != id {
-        return Err(Error::BadActivity(
-            "the object's id is not where it was fetched".into(),
-        ));
+    if doc.get("type").and_then(serde_json::Value::as_str) == Some("Tombstone") {
+        return Fetched::Gone;
     }
-    Ok(item)
+    match serde_json::from_value::<Item>(doc) {
+        // The fetch checked that the document's id is where it came from.
+        Ok(item) if item.id.inner() == id => Fetched::Item(Box::new(item)),
+        _ => {
+            tracing::info!("an announced object is not an item we read");
+            Fetched::Failed
+        }
+    }
 }

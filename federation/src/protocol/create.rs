@@ -64,6 +64,11 @@ pub(super) async fn store_item(
     via: Option<&Url>,
 ) -> Result<()> {
     let fed = data.app_data();
+    if !item.is_for_followers_or_public() {
+        return Err(Error::Ignored(
+            "a message addressed to someone in particular",
+        ));
+    }
     let origin = item.attributed_to.clone();
     let public = item.is_public();
     NetworkItem::verify(&item, item.id.inner(), data).await?;

@@ -219,6 +219,16 @@ impl Item {
             .any(|u| crate::objects::is_public_address(u.as_str()))
     }
 
+    /// Addressed to everyone or to its author's followers: not a message
+    /// meant for someone in particular.
+    pub fn is_for_followers_or_public(&self) -> bool {
+        self.is_public()
+            || self.to.iter().chain(self.cc.iter()).any(|u| {
+                super::actor_ref::same_origin(u, &self.attributed_to)
+                    && u.path().trim_end_matches('/').ends_with("followers")
+            })
+    }
+
     /// What it is to us: the origin's word, else guessed from its type.
     pub fn kind_for_us(&self) -> ItemKind {
         self.item_kind.unwrap_or(match self.kind {
@@ -257,7 +267,9 @@ fn first_id<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
 fn first_href<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
     fn find(v: &Value) -> Option<Url> {
         match v {
-            Value::String(s) => Url::parse(s).ok(),
+            Value::String(s) => Url::parse(s)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https")),
             Value::Array(a) => a
                 .iter()
                 .find(|l| {

@@ -264,18 +264,8 @@ async fn sync(db: &Db, fed: &Federation, row: bottleneck::Model) -> Result<bottl
         since: row.since,
         url,
     });
-    let object_id = match (visibility.wire(), row.object_id.clone()) {
-        (Some(v), None) => Some(objects::publish(fed, &draft, v).await?),
-        (Some(v), Some(id)) => {
-            objects::update(fed, &id, &draft, v).await?;
-            Some(id)
-        }
-        (None, Some(id)) => {
-            objects::delete(fed, &id).await?;
-            None
-        }
-        (None, None) => None,
-    };
+    let object_id =
+        publications::follow_visibility(fed, visibility, row.object_id.clone(), &draft).await?;
     if object_id == row.object_id {
         return Ok(row);
     }

@@ -70,13 +70,17 @@ static POSTCODE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static IBAN: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b"));
-static NINE_DIGITS: LazyLock<Regex> = LazyLock::new(|| re(r"\b\d{3}[.\s]?\d{3}[.\s]?\d{3}\b"));
+    LazyLock::new(|| re(r"\b[A-Z]{2}[0-9]{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b"));
+static NINE_DIGITS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b[0-9]{3}[.\s]?[0-9]{3}[.\s]?[0-9]{3}\b"));
 
 /// The mod-97 check every IBAN passes.
 fn iban_valid(raw: &str) -> bool {
     let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
     if s.len() < 15 || s.len() > 34 {
+        return false;
+    }
+    if !s.is_ascii() {
         return false;
     }
     let (head, tail) = s.split_at(4);
@@ -119,6 +123,15 @@ fn fold_with_offsets(text: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(text.len());
     let mut offsets = Vec::with_capacity(text.len());
     for (i, c) in text.char_indices() {
+        // Any run of white space (a line break, a no-break space, two
+        // spaces) counts as one space, as in the folded names.
+        if c.is_whitespace() {
+            if !out.ends_with(' ') {
+                out.push(' ');
+                offsets.push(i);
+            }
+            continue;
+        }
         for f in fold_char(c).chars() {
             out.push(f);
             offsets.extend(std::iter::repeat_n(i, f.len_utf8()));
@@ -241,6 +254,12 @@ mod tests {
             kinds("BSN 111222333")[0],
             (HitKind::Bsn, "111222333".into())
         );
+        assert_eq!(
+            kinds("hielp Renée\nde  Vries")[0].0,
+            HitKind::MemberName,
+            "a line break or two spaces inside the name"
+        );
+        assert!(kinds("NL९१ABNA0417164300 en NL９１ABNA0417164300").is_empty());
         let names = kinds("Gisteren hielp renee de vries met boodschappen");
         assert_eq!(names[0], (HitKind::MemberName, "renee de vries".into()));
         assert_eq!(

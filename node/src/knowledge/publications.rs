@@ -451,6 +451,9 @@ async fn privacy_hits(db: &Db, f: &Fields) -> Result<Vec<Hit>> {
     for l in &f.links {
         fields.push(("links", l.as_str()));
     }
+    // Themes leave the node as hashtags.
+    let themes = f.themes.join(", ");
+    fields.push(("themes", themes.as_str()));
     scan_fields(db, &fields).await
 }
 
@@ -582,10 +585,34 @@ async fn sync(
     let kind = Kind::parse(&row.kind).unwrap_or(Kind::Article);
     let base = noaber_federation::actor::load(fed).await?.base().to_owned();
     let url = page_url(&base, row.id)?;
-    let object_id = match (f.visibility.wire(), row.object_id.clone()) {
-        (Some(v), None) => Some(objects::publish(fed, &to_publication(kind, f, url), v).await?),
+    let object_id = follow_visibility(
+        fed,
+        f.visibility,
+        row.object_id.clone(),
+        &to_publication(kind, f, url),
+    )
+    .await?;
+    if object_id == row.object_id {
+        return Ok(row);
+    }
+    let mut a: publication::ActiveModel = row.into();
+    a.object_id = Set(object_id);
+    Ok(a.update(db.write()).await?)
+}
+
+/// Publishes, updates or takes back the wire form of something the node
+/// wrote so that it matches its visibility; returns its id while it is
+/// published.
+pub(super) async fn follow_visibility(
+    fed: &Federation,
+    visibility: Visibility,
+    object_id: Option<String>,
+    publication: &Publication,
+) -> Result<Option<String>> {
+    Ok(match (visibility.wire(), object_id) {
+        (Some(v), None) => Some(objects::publish(fed, publication, v).await?),
         (Some(v), Some(id)) => {
-            objects::update(fed, &id, &to_publication(kind, f, url), v).await?;
+            objects::update(fed, &id, publication, v).await?;
             Some(id)
         }
         (None, Some(id)) => {
@@ -593,13 +620,7 @@ async fn sync(
             None
         }
         (None, None) => None,
-    };
-    if object_id == row.object_id {
-        return Ok(row);
-    }
-    let mut a: publication::ActiveModel = row.into();
-    a.object_id = Set(object_id);
-    Ok(a.update(db.write()).await?)
+    })
 }
 
 async fn find(db: &Db, id: i32, kind: Option<Kind>) -> Result<publication::Model> {
