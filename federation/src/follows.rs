@@ -41,15 +41,7 @@ async fn lines(
     fed: &Federation,
     rows: Vec<(FollowState, String, DateTime<Utc>)>,
 ) -> Result<Vec<FollowLine>> {
-    let urls: Vec<String> = rows.iter().map(|(_, url, _)| url.clone()).collect();
-    let known: std::collections::HashMap<String, remote_actor::Model> =
-        remote_actor::Entity::find()
-            .filter(remote_actor::Column::ActorUrl.is_in(urls))
-            .all(fed.read())
-            .await?
-            .into_iter()
-            .map(|r| (r.actor_url.clone(), r))
-            .collect();
+    let known = remote::known(fed, rows.iter().map(|(_, url, _)| url.clone())).await?;
     Ok(rows
         .into_iter()
         .map(|(state, actor_url, updated_at)| {
@@ -118,18 +110,39 @@ pub async fn accepted_counts(fed: &Federation) -> Result<(u64, u64)> {
 
 /// Inboxes of approved followers, shared inboxes where offered.
 pub async fn follower_inboxes(fed: &Federation) -> Result<Vec<String>> {
+    follower_inboxes_except(fed, &[]).await
+}
+
+/// [`follower_inboxes`] without the inboxes of the given actors (a relay
+/// leaves out the origin and the node it heard from; a shared inbox also
+/// serves the left-out actors on that server, so it goes too).
+pub async fn follower_inboxes_except(fed: &Federation, skip: &[&str]) -> Result<Vec<String>> {
     let urls: Vec<String> = follower::Entity::find()
         .filter(follower::Column::State.eq(ACCEPTED))
         .all(fed.read())
         .await?
         .into_iter()
         .map(|f| f.actor_url)
+        .filter(|u| !skip.contains(&u.as_str()))
         .collect();
     let actors = remote_actor::Entity::find()
         .filter(remote_actor::Column::ActorUrl.is_in(urls))
         .all(fed.read())
         .await?;
-    let mut inboxes: Vec<String> = actors.iter().map(remote::delivery_inbox).collect();
+    let skipped_inboxes: Vec<String> = if skip.is_empty() {
+        Vec::new()
+    } else {
+        remote::known(fed, skip.iter().map(|s| (*s).to_owned()))
+            .await?
+            .values()
+            .map(remote::delivery_inbox)
+            .collect()
+    };
+    let mut inboxes: Vec<String> = actors
+        .iter()
+        .map(remote::delivery_inbox)
+        .filter(|i| !skipped_inboxes.contains(i))
+        .collect();
     inboxes.sort();
     inboxes.dedup();
     Ok(inboxes)

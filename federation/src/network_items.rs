@@ -435,15 +435,7 @@ pub async fn get(fed: &Federation, id: i32) -> Result<ItemLine> {
 }
 
 async fn lines(fed: &Federation, rows: Vec<network_item::Model>) -> Result<Vec<ItemLine>> {
-    let urls: Vec<String> = rows.iter().map(|r| r.origin_actor.clone()).collect();
-    let known: std::collections::HashMap<String, remote_actor::Model> =
-        remote_actor::Entity::find()
-            .filter(remote_actor::Column::ActorUrl.is_in(urls))
-            .all(fed.read())
-            .await?
-            .into_iter()
-            .map(|a| (a.actor_url.clone(), a))
-            .collect();
+    let known = crate::remote::known(fed, rows.iter().map(|r| r.origin_actor.clone())).await?;
     Ok(rows
         .into_iter()
         .map(|r| {

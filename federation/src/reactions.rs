@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde::Serialize;
 use serde_json::json;
 
-use crate::entity::{network_item, question, reaction, remote_actor};
+use crate::entity::{network_item, question, reaction};
 use crate::{Error, Federation, Result, actor, outbox, remote};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,20 +110,13 @@ pub async fn for_object(fed: &Federation, object_id: &str) -> Result<Vec<Reactio
         .order_by_asc(reaction::Column::Id)
         .all(fed.read())
         .await?;
-    let urls: Vec<String> = rows.iter().map(|r| r.actor_url.clone()).collect();
-    let names: std::collections::HashMap<String, Option<String>> = remote_actor::Entity::find()
-        .filter(remote_actor::Column::ActorUrl.is_in(urls))
-        .all(fed.read())
-        .await?
-        .into_iter()
-        .map(|a| (a.actor_url, a.name))
-        .collect();
+    let known = remote::known(fed, rows.iter().map(|r| r.actor_url.clone())).await?;
     Ok(rows
         .into_iter()
         .map(|r| ReactionLine {
             id: r.id,
             kind: r.kind,
-            name: names.get(&r.actor_url).cloned().flatten(),
+            name: known.get(&r.actor_url).and_then(|a| a.name.clone()),
             actor_url: r.actor_url,
             content: r.content,
             answer: r.answer,

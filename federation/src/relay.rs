@@ -8,9 +8,8 @@
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::entity::{follower, remote_actor};
 use crate::objects::PUBLIC;
-use crate::{Federation, Result, actor, follows, outbox, remote};
+use crate::{Federation, Result, actor, follows, outbox};
 
 /// Announces `activity` to our followers when this node relays.
 pub async fn pass_on(
@@ -24,7 +23,12 @@ pub async fn pass_on(
     if !local.relays() {
         return Ok(());
     }
-    let inboxes = inboxes_except(fed, &[Some(origin), via]).await?;
+    let skip: Vec<&str> = [Some(origin), via]
+        .into_iter()
+        .flatten()
+        .map(Url::as_str)
+        .collect();
+    let inboxes = follows::follower_inboxes_except(fed, &skip).await?;
     if inboxes.is_empty() {
         return Ok(());
     }
@@ -46,38 +50,4 @@ pub async fn pass_on(
     outbox::enqueue(fed, &announce, &inboxes).await?;
     tracing::info!(inboxes = inboxes.len(), "relayed to followers");
     Ok(())
-}
-
-/// Inboxes of approved followers other than the given actors.
-async fn inboxes_except(fed: &Federation, skip: &[Option<&Url>]) -> Result<Vec<String>> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let skip: Vec<&str> = skip.iter().flatten().map(|u| u.as_str()).collect();
-    let urls: Vec<String> = follower::Entity::find()
-        .filter(follower::Column::State.eq(follows::ACCEPTED))
-        .all(fed.read())
-        .await?
-        .into_iter()
-        .map(|f| f.actor_url)
-        .filter(|u| !skip.contains(&u.as_str()))
-        .collect();
-    let actors = remote_actor::Entity::find()
-        .filter(remote_actor::Column::ActorUrl.is_in(urls))
-        .all(fed.read())
-        .await?;
-    // A shared inbox also serves the skipped actors on that server.
-    let skipped_inboxes: Vec<String> = remote_actor::Entity::find()
-        .filter(remote_actor::Column::ActorUrl.is_in(skip.iter().copied()))
-        .all(fed.read())
-        .await?
-        .iter()
-        .map(remote::delivery_inbox)
-        .collect();
-    let mut inboxes: Vec<String> = actors
-        .iter()
-        .map(remote::delivery_inbox)
-        .filter(|i| !skipped_inboxes.contains(i))
-        .collect();
-    inboxes.sort();
-    inboxes.dedup();
-    Ok(inboxes)
 }

@@ -256,6 +256,21 @@ async fn key_owner(fed: &Federation, key_id: &str) -> Result<String> {
 /// Fetches a key document and returns the owner it names: either a key
 /// object (`id` is the key id, with `owner`) or an actor whose
 /// `publicKey.id` is the key id, as GoToSocial serves at its key
+/// The cached actors among `urls`, by URL, read in one query (for lists
+/// that show names and kinds).
+pub async fn known(
+    fed: &Federation,
+    urls: impl IntoIterator<Item = String>,
+) -> Result<std::collections::HashMap<String, remote_actor::Model>> {
+    Ok(remote_actor::Entity::find()
+        .filter(remote_actor::Column::ActorUrl.is_in(urls))
+        .all(fed.read())
+        .await?
+        .into_iter()
+        .map(|a| (a.actor_url.clone(), a))
+        .collect())
+}
+
 /// addresses. The owner must be on the key's host.
 pub async fn fetch_key(fed: &Federation, key_id: &str) -> Result<String> {
     let bad = |m: &str| Error::BadActivity(format!("key document: {m}"));

@@ -52,19 +52,6 @@ pub fn kind_key(kind: &str) -> &'static str {
     }
 }
 
-pub fn node_kind_key(kind: &Option<String>) -> &'static str {
-    node_kind_word(kind.as_deref().unwrap_or(""))
-}
-
-pub fn node_kind_word(kind: &str) -> &'static str {
-    match kind {
-        "initiative" => "kind.initiative",
-        "regional" => "kind.regional",
-        "national" => "kind.national",
-        _ => "network.other_software",
-    }
-}
-
 pub fn visibility_key(v: &Visibility) -> &'static str {
     match v {
         Visibility::Public => "knowledge.visibility_public",
@@ -74,7 +61,7 @@ pub fn visibility_key(v: &Visibility) -> &'static str {
 }
 
 fn date(t: &chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%d-%m-%Y").to_string()
+    crate::care::dutch::format_date(t.date_naive())
 }
 
 /// A date and time shown in Dutch time.

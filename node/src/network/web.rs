@@ -49,11 +49,17 @@ struct NetworkPage {
     detail: String,
 }
 
-fn kind_label(kind: &Option<String>) -> &'static str {
-    match kind.as_deref() {
-        Some("initiative") => "kind.initiative",
-        Some("regional") => "kind.regional",
-        Some("national") => "kind.national",
+/// The locale key for the kind of a node as another node tells it.
+pub fn kind_label(kind: &Option<String>) -> &'static str {
+    kind_word(kind.as_deref().unwrap_or(""))
+}
+
+/// The locale key for `initiative`, `regional` or `national`.
+pub fn kind_word(kind: &str) -> &'static str {
+    match kind {
+        "initiative" => "kind.initiative",
+        "regional" => "kind.regional",
+        "national" => "kind.national",
         _ => "network.other_software",
     }
 }
