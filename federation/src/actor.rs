@@ -18,6 +18,10 @@ pub struct ActorProfile {
     pub name: String,
     pub kind: NodeKind,
     pub place: String,
+    /// Its region, as the network names it ("Drenthe"); optional.
+    pub region: Option<String>,
+    /// Stadsdorp, zorgcoöperatie …; for initiatives only.
+    pub initiative_type: Option<String>,
     pub base_url: String,
 }
 
@@ -159,6 +163,8 @@ impl LocalActor {
             "manuallyApprovesFollowers": self.auto_approve() == AutoApprove::Never,
             "discoverable": true,
             "nodeKind": self.row.kind,
+            "region": self.row.region,
+            "initiativeType": self.row.initiative_type,
             "location": { "type": "Place", "name": self.row.place },
             "publicKey": {
                 "id": self.key_id(),
@@ -201,20 +207,46 @@ pub fn context() -> Value {
     json!([
         "https://www.w3.org/ns/activitystreams",
         "https://w3id.org/security/v1",
-        {
-            "noaber": "https://noaber.nl/ns#",
-            "toot": "http://joinmastodon.org/ns#",
-            "nodeKind": "noaber:nodeKind",
-            "region": "noaber:region",
-            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
-            "discoverable": "toot:discoverable",
-            "itemKind": "noaber:itemKind",
-            "bottleneckCategory": "noaber:bottleneckCategory",
-            "bottleneckStatus": "noaber:bottleneckStatus",
-            "bottleneckSince": "noaber:bottleneckSince",
-            "Hashtag": "as:Hashtag",
-        }
+        terms(),
     ])
+}
+
+/// The `noaber:` terms (and the few others we use), inline in every
+/// document we send and served on their own at `/ns` (see
+/// [`context_document`]): receivers need not fetch anything to read them.
+fn terms() -> Value {
+    json!({
+        "noaber": "https://noaber.nl/ns#",
+        "toot": "http://joinmastodon.org/ns#",
+        "xsd": "http://www.w3.org/2001/XMLSchema#",
+        "nodeKind": "noaber:nodeKind",
+        "region": "noaber:region",
+        "initiativeType": "noaber:initiativeType",
+        "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+        "discoverable": "toot:discoverable",
+        "itemKind": "noaber:itemKind",
+        "bottleneckCategory": "noaber:bottleneckCategory",
+        "bottleneckStatus": "noaber:bottleneckStatus",
+        "bottleneckSince": { "@id": "noaber:bottleneckSince", "@type": "xsd:date" },
+        "Hashtag": "as:Hashtag",
+        "ImpactReport": "noaber:ImpactReport",
+        "period": "noaber:period",
+        "figures": { "@id": "noaber:figures", "@container": "@set" },
+        "metric": "noaber:metric",
+        "category": "noaber:category",
+        "value": { "@id": "noaber:value", "@type": "xsd:nonNegativeInteger" },
+        "suppressed": { "@id": "noaber:suppressed", "@type": "xsd:boolean" },
+        "rounded": { "@id": "noaber:rounded", "@type": "xsd:boolean" },
+        "entered": { "@id": "noaber:entered", "@type": "xsd:boolean" },
+        "forwardable": { "@id": "noaber:forwardable", "@type": "xsd:boolean" },
+        "provisional": { "@id": "noaber:provisional", "@type": "xsd:boolean" },
+    })
+}
+
+/// The JSON-LD context document served at `/ns`: the same terms as every
+/// document carries inline.
+pub fn context_document() -> Value {
+    json!({ "@context": terms() })
 }
 
 pub async fn load(fed: &Federation) -> Result<LocalActor> {
@@ -269,6 +301,8 @@ pub async fn publish(fed: &Federation, profile: &ActorProfile) -> Result<LocalAc
             a.name = Set(profile.name.clone());
             a.kind = Set(profile.kind.as_str().to_owned());
             a.place = Set(profile.place.clone());
+            a.region = Set(profile.region.clone());
+            a.initiative_type = Set(profile.initiative_type.clone());
             a.base_url = Set(profile.base_url.trim_end_matches('/').to_owned());
             a.updated_at = Set(now);
             a.update(fed.write()).await?
@@ -293,6 +327,8 @@ pub async fn publish(fed: &Federation, profile: &ActorProfile) -> Result<LocalAc
                 auto_approve: Set(auto.as_str().to_owned()),
                 nodeinfo_usage: Set(UsagePolicy::Zero.as_str().to_owned()),
                 relaying: Set(true),
+                region: Set(profile.region.clone()),
+                initiative_type: Set(profile.initiative_type.clone()),
                 updated_at: Set(now),
             }
             .insert(fed.write())

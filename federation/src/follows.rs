@@ -117,6 +117,19 @@ pub async fn follower_inboxes(fed: &Federation) -> Result<Vec<String>> {
 /// leaves out the origin and the node it heard from; a shared inbox also
 /// serves the left-out actors on that server, so it goes too).
 pub async fn follower_inboxes_except(fed: &Federation, skip: &[&str]) -> Result<Vec<String>> {
+    inboxes_of(fed, None, skip).await
+}
+
+/// [`follower_inboxes_except`] for the followers of one node kind only.
+pub async fn follower_inboxes_of_kind(
+    fed: &Federation,
+    kind: &str,
+    skip: &[&str],
+) -> Result<Vec<String>> {
+    inboxes_of(fed, Some(kind), skip).await
+}
+
+async fn inboxes_of(fed: &Federation, kind: Option<&str>, skip: &[&str]) -> Result<Vec<String>> {
     let urls: Vec<String> = follower::Entity::find()
         .filter(follower::Column::State.eq(ACCEPTED))
         .all(fed.read())
@@ -125,10 +138,11 @@ pub async fn follower_inboxes_except(fed: &Federation, skip: &[&str]) -> Result<
         .map(|f| f.actor_url)
         .filter(|u| !skip.contains(&u.as_str()))
         .collect();
-    let actors = remote_actor::Entity::find()
-        .filter(remote_actor::Column::ActorUrl.is_in(urls))
-        .all(fed.read())
-        .await?;
+    let mut actors = remote_actor::Entity::find().filter(remote_actor::Column::ActorUrl.is_in(urls));
+    if let Some(k) = kind {
+        actors = actors.filter(remote_actor::Column::NodeKind.eq(k));
+    }
+    let actors = actors.all(fed.read()).await?;
     let skipped_inboxes: Vec<String> = if skip.is_empty() {
         Vec::new()
     } else {

@@ -69,7 +69,7 @@ async fn announce(
     kind: &str,
     object: Value,
     visibility: Visibility,
-) -> Result<()> {
+) -> Result<i32> {
     let (to, cc) = addressing(local, visibility);
     let activity = json!({
         "@context": actor::context(),
@@ -80,8 +80,15 @@ async fn announce(
         "cc": cc,
         "object": object,
     });
-    outbox::enqueue(fed, &activity, &follows::follower_inboxes(fed).await?).await?;
-    Ok(())
+    outbox::enqueue(fed, &activity, &follows::follower_inboxes(fed).await?).await
+}
+
+/// Figures reports go to followers only, whatever the caller asked.
+fn only_followers_for_reports(publication: &Publication, asked: Visibility) -> Visibility {
+    match publication {
+        Publication::ImpactReport(_) => Visibility::Followers,
+        _ => asked,
+    }
 }
 
 /// Publishes a closed value: gives it an id, stores its wire form and sends
@@ -91,11 +98,22 @@ pub async fn publish(
     publication: &Publication,
     visibility: Visibility,
 ) -> Result<String> {
+    Ok(publish_tracked(fed, publication, visibility).await?.0)
+}
+
+/// [`publish`], also returning the outbox entry of the `Create`, whose
+/// deliveries [`crate::outbox::delivery_states`] reports.
+pub async fn publish_tracked(
+    fed: &Federation,
+    publication: &Publication,
+    visibility: Visibility,
+) -> Result<(String, i32)> {
     let local = actor::load(fed).await?;
+    let visibility = only_followers_for_reports(publication, visibility);
     let id = new_object_id(local.base());
     let (to, cc) = addressing(&local, visibility);
     let now = Utc::now();
-    let item = publication.to_item(Envelope {
+    let item = publication.to_wire(Envelope {
         id: parse_url(&id)?,
         attributed_to: parse_url(&local.id())?,
         to,
@@ -103,10 +121,10 @@ pub async fn publish(
         published: now,
         updated: None,
     });
-    let obj = serde_json::to_value(&item)?;
+    let obj = item.to_value()?;
     object::ActiveModel {
         object_id: Set(id.clone()),
-        kind: Set(item.kind.as_str().to_owned()),
+        kind: Set(item.type_name().to_owned()),
         visibility: Set(visibility.as_str().to_owned()),
         json: Set(serde_json::to_string(&obj)?),
         published_at: Set(now),
@@ -115,8 +133,8 @@ pub async fn publish(
     }
     .insert(fed.write())
     .await?;
-    announce(fed, &local, "Create", obj, visibility).await?;
-    Ok(id)
+    let outbox_id = announce(fed, &local, "Create", obj, visibility).await?;
+    Ok((id, outbox_id))
 }
 
 /// Replaces a published object with a new version (its text or its
@@ -127,6 +145,16 @@ pub async fn update(
     publication: &Publication,
     visibility: Visibility,
 ) -> Result<()> {
+    update_tracked(fed, id, publication, visibility).await.map(|_| ())
+}
+
+/// [`update`], returning the outbox entry of the `Update`.
+pub async fn update_tracked(
+    fed: &Federation,
+    id: &str,
+    publication: &Publication,
+    visibility: Visibility,
+) -> Result<i32> {
     let local = actor::load(fed).await?;
     let row = object::Entity::find()
         .filter(object::Column::ObjectId.eq(id))
@@ -136,8 +164,9 @@ pub async fn update(
     if row.deleted_at.is_some() {
         return Err(Error::Gone);
     }
+    let visibility = only_followers_for_reports(publication, visibility);
     let (to, cc) = addressing(&local, visibility);
-    let item = publication.to_item(Envelope {
+    let item = publication.to_wire(Envelope {
         id: parse_url(id)?,
         attributed_to: parse_url(&local.id())?,
         to,
@@ -145,9 +174,9 @@ pub async fn update(
         published: row.published_at,
         updated: Some(Utc::now()),
     });
-    let obj = serde_json::to_value(&item)?;
+    let obj = item.to_value()?;
     let mut a: object::ActiveModel = row.into();
-    a.kind = Set(item.kind.as_str().to_owned());
+    a.kind = Set(item.type_name().to_owned());
     a.visibility = Set(visibility.as_str().to_owned());
     a.json = Set(serde_json::to_string(&obj)?);
     a.update(fed.write()).await?;

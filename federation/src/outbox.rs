@@ -641,6 +641,19 @@ pub async fn retry(fed: &Federation, id: Option<i32>) -> Result<u64> {
     Ok(n)
 }
 
+/// How the deliveries of one outbox entry stand: the number per state.
+pub async fn delivery_states(fed: &Federation, outbox_id: i32) -> Result<Vec<(String, i64)>> {
+    Ok(delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::State)
+        .column_as(delivery::Column::Id.count(), "n")
+        .filter(delivery::Column::OutboxId.eq(outbox_id))
+        .group_by(delivery::Column::State)
+        .into_tuple::<(String, i64)>()
+        .all(fed.read())
+        .await?)
+}
+
 /// Counts by state, for the admin overview.
 pub async fn counts(fed: &Federation) -> Result<Vec<(String, i64)>> {
     Ok(delivery::Entity::find()

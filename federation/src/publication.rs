@@ -5,7 +5,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use url::Url;
 
+use crate::figures::{Figure, Period};
 use crate::protocol::item::{Hashtag, Item, ItemKind, ItemType, Place, Source};
+use crate::protocol::report::{ImpactReport, ReportType};
 use crate::sanitize;
 
 /// A knowledge article: a solution, an experience, a how-to.
@@ -60,6 +62,20 @@ pub struct BottleneckDraft {
     pub url: Url,
 }
 
+/// A disclosed figures report: counts only, after suppression, for one
+/// period. Always followers-only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportDraft {
+    pub period: Period,
+    pub figures: Vec<Figure>,
+    /// May a regional node pass it on to the national network.
+    pub forwardable: bool,
+    /// For a period that has not ended yet.
+    pub provisional: bool,
+    /// The initiative's public impact page.
+    pub url: Url,
+}
+
 /// Everything a node can publish.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Publication {
@@ -67,6 +83,30 @@ pub enum Publication {
     Update(UpdateDraft),
     Event(EventDraft),
     Bottleneck(BottleneckDraft),
+    ImpactReport(ReportDraft),
+}
+
+/// A publication in its wire form.
+pub enum Wire {
+    Item(Box<Item>),
+    Report(Box<ImpactReport>),
+}
+
+impl Wire {
+    /// Its ActivityStreams type.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::Item(i) => i.kind.as_str(),
+            Self::Report(_) => "ImpactReport",
+        }
+    }
+
+    pub fn to_value(&self) -> serde_json::Result<serde_json::Value> {
+        match self {
+            Self::Item(i) => serde_json::to_value(i),
+            Self::Report(r) => serde_json::to_value(r),
+        }
+    }
 }
 
 /// Where an object is addressed and when.
@@ -91,17 +131,45 @@ fn hashtags(themes: &[String], base: &Url) -> Vec<Hashtag> {
 }
 
 impl Publication {
-    pub fn kind(&self) -> ItemKind {
+    /// What it is as a knowledge item; a report is none.
+    pub fn kind(&self) -> Option<ItemKind> {
         match self {
-            Self::Article(_) => ItemKind::Article,
-            Self::Update(_) => ItemKind::Update,
-            Self::Event(_) => ItemKind::Event,
-            Self::Bottleneck(_) => ItemKind::Bottleneck,
+            Self::Article(_) => Some(ItemKind::Article),
+            Self::Update(_) => Some(ItemKind::Update),
+            Self::Event(_) => Some(ItemKind::Event),
+            Self::Bottleneck(_) => Some(ItemKind::Bottleneck),
+            Self::ImpactReport(_) => None,
         }
     }
 
     /// The wire object.
-    pub fn to_item(&self, env: Envelope) -> Item {
+    pub fn to_wire(&self, env: Envelope) -> Wire {
+        match self {
+            Self::ImpactReport(r) => Wire::Report(Box::new(ImpactReport {
+                kind: ReportType::ImpactReport,
+                id: env.id,
+                attributed_to: env.attributed_to,
+                to: env.to,
+                cc: env.cc,
+                period: r.period.to_string(),
+                start_time: Some(r.period.start().to_string()),
+                end_time: Some(r.period.end().to_string()),
+                figures: r
+                    .figures
+                    .iter()
+                    .filter_map(|f| serde_json::to_value(f).ok())
+                    .collect(),
+                forwardable: r.forwardable,
+                provisional: r.provisional,
+                published: Some(env.published.fixed_offset()),
+                updated: env.updated.map(|u| u.fixed_offset()),
+                url: Some(r.url.clone()),
+            })),
+            _ => Wire::Item(Box::new(self.to_item(env))),
+        }
+    }
+
+    fn to_item(&self, env: Envelope) -> Item {
         let mut item = Item {
             kind: ItemType::Article,
             id: env.id.clone().into(),
@@ -122,7 +190,7 @@ impl Publication {
             in_reply_to: None,
             tag: Vec::new(),
             audience: None,
-            item_kind: Some(self.kind()),
+            item_kind: self.kind(),
             bottleneck_categories: Vec::new(),
             bottleneck_status: None,
             bottleneck_since: None,
@@ -173,6 +241,8 @@ impl Publication {
                 item.bottleneck_status = Some(b.status.clone());
                 item.bottleneck_since = b.since;
             }
+            // Built by `to_wire`; never an item.
+            Self::ImpactReport(_) => {}
         }
         item
     }
@@ -216,7 +286,7 @@ mod tests {
     ];
 
     fn keys_of(p: &Publication) -> Vec<String> {
-        let v = serde_json::to_value(p.to_item(envelope())).unwrap_or(Value::Null);
+        let v = p.to_wire(envelope()).to_value().unwrap_or(Value::Null);
         v.as_object()
             .map(|o| o.keys().cloned().collect())
             .unwrap_or_default()
@@ -254,7 +324,9 @@ mod tests {
             url: url("https://zuid.example/kennis/artikel/1"),
         });
         assert_only(&p, &["tag", "bottleneckCategory"]);
-        let item = p.to_item(envelope());
+        let Wire::Item(item) = p.to_wire(envelope()) else {
+            unreachable!()
+        };
         assert!(!item.content.unwrap_or_default().contains("script"));
         assert_eq!(item.tag[0].name, "#vervoer");
     }
@@ -289,6 +361,65 @@ mod tests {
             }),
             &["startTime", "endTime", "location"],
         );
+    }
+
+    #[test]
+    fn a_report_has_only_allowed_keys_and_no_suppressed_value() {
+        let p = Publication::ImpactReport(ReportDraft {
+            period: Period::parse("2026-10").unwrap_or(Period::Year(2026)),
+            figures: vec![
+                Figure {
+                    metric: "members".into(),
+                    category: None,
+                    value: Some(120),
+                    suppressed: false,
+                    rounded: false,
+                    entered: false,
+                },
+                Figure {
+                    metric: "volunteers".into(),
+                    category: None,
+                    value: None,
+                    suppressed: true,
+                    rounded: false,
+                    entered: false,
+                },
+            ],
+            forwardable: true,
+            provisional: false,
+            url: url("https://zuid.example/impact"),
+        });
+        assert!(p.kind().is_none());
+        let v = p.to_wire(envelope()).to_value().unwrap_or(Value::Null);
+        let allowed = [
+            "id",
+            "type",
+            "attributedTo",
+            "to",
+            "cc",
+            "period",
+            "startTime",
+            "endTime",
+            "figures",
+            "forwardable",
+            "provisional",
+            "published",
+            "updated",
+            "url",
+        ];
+        let keys: Vec<&String> = v.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+        assert!(!keys.is_empty());
+        for k in keys {
+            assert!(allowed.contains(&k.as_str()), "{k} is not an allowed key");
+        }
+        assert_eq!(v["type"], "ImpactReport");
+        assert_eq!(v["figures"][1], serde_json::json!({"metric": "volunteers", "suppressed": true}));
+        for f in v["figures"].as_array().into_iter().flatten() {
+            let keys: Vec<&String> = f.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+            for k in keys {
+                assert!(["metric", "category", "value", "suppressed", "rounded", "entered"].contains(&k.as_str()));
+            }
+        }
     }
 
     #[test]

@@ -51,3 +51,40 @@ pub async fn pass_on(
     tracing::info!(inboxes = inboxes.len(), "relayed to followers");
     Ok(())
 }
+
+/// A regional node passes a report the initiative marked forwardable on to
+/// the national nodes that follow it, and to no one else: the initiative
+/// agreed to that, not to more.
+pub async fn pass_on_report(
+    fed: &Federation,
+    activity: Value,
+    origin: &Url,
+    via: Option<&Url>,
+) -> Result<()> {
+    let local = actor::load(fed).await?;
+    if local.node_kind() != Some(crate::NodeKind::Regional) {
+        return Ok(());
+    }
+    let skip: Vec<&str> = [Some(origin), via]
+        .into_iter()
+        .flatten()
+        .map(Url::as_str)
+        .collect();
+    let inboxes = follows::follower_inboxes_of_kind(fed, "national", &skip).await?;
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let announce = json!({
+        "@context": actor::context(),
+        "id": outbox::new_activity_id(local.base()),
+        "type": "Announce",
+        "actor": local.id(),
+        "to": [local.followers()],
+        "cc": [],
+        "audience": local.id(),
+        "object": activity,
+    });
+    outbox::enqueue(fed, &announce, &inboxes).await?;
+    tracing::info!(inboxes = inboxes.len(), "figures report passed on");
+    Ok(())
+}

@@ -68,6 +68,19 @@ pub fn parse_actor(doc: &Value) -> Result<remote_actor::Model> {
         public_key_pem: pem.to_owned(),
         fetched_at: Utc::now(),
         key_id: str_field(key, "id").map(str::to_owned),
+        region: str_field(doc, "region")
+            .or_else(|| str_field(doc, "noaber:region"))
+            .map(|r| crate::sanitize::plain_line(r, 80))
+            .filter(|r| !r.is_empty()),
+        initiative_type: str_field(doc, "initiativeType")
+            .or_else(|| str_field(doc, "noaber:initiativeType"))
+            .map(|r| crate::sanitize::plain_line(r, 40))
+            .filter(|r| !r.is_empty()),
+        place: doc
+            .get("location")
+            .and_then(|l| str_field(l, "name"))
+            .map(|p| crate::sanitize::plain_line(p, 120))
+            .filter(|p| !p.is_empty()),
     })
 }
 
@@ -94,6 +107,9 @@ pub(crate) async fn store(
         public_key_pem: Set(m.public_key_pem.clone()),
         fetched_at: Set(m.fetched_at),
         key_id: Set(m.key_id.clone()),
+        region: Set(m.region.clone()),
+        initiative_type: Set(m.initiative_type.clone()),
+        place: Set(m.place.clone()),
     };
     let saved = if existing.is_some() {
         active.update(fed.write()).await?

@@ -35,6 +35,7 @@ where
         .route("/inbox", post(inbox_post))
         .route("/actor/inbox", post(inbox_post))
         .route("/objects/{id}", get(object_get))
+        .route("/ns", get(context_document))
 }
 
 /// Whether a request asks for ActivityPub JSON rather than a page.
@@ -187,6 +188,25 @@ async fn actor_document(
         return Ok((vary, axum::response::Html(profile_page(&local))).into_response());
     }
     Ok((vary, activity_json(local.document())).into_response())
+}
+
+/// The JSON-LD context of the `noaber:` terms, at a path that never
+/// changes (documented in docs/vocabulary.md).
+async fn context_document() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/ld+json; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
+        ],
+        axum::Json(actor::context_document()),
+    )
+        .into_response()
 }
 
 /// The instance actor is for machines only: always JSON.

@@ -15,6 +15,7 @@ mod m20261125_000005_volunteer_login_unique;
 mod m20261125_000006_federation_reliability;
 mod m20261125_000007_data_safety;
 mod m20261125_000008_knowledge;
+mod m20261205_000009_figures;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_federation_reliability::Migration),
             Box::new(m20261125_000007_data_safety::Migration),
             Box::new(m20261125_000008_knowledge::Migration),
+            Box::new(m20261205_000009_figures::Migration),
         ]
     }
 }

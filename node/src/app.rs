@@ -123,6 +123,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::network::web::router())
         .merge(crate::knowledge::web::router())
         .merge(crate::knowledge::bottleneck_web::router())
+        .merge(crate::figures::web::router())
+        .merge(crate::figures::open_data::router())
         .layer(middleware::from_fn(crate::web::clear_flash))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -298,6 +300,9 @@ fn spawn_housekeeping(db: Db, fed: noaber_federation::Federation) {
             }
             if let Err(e) = crate::care::privacy::drop_leftovers(&db, chrono::Utc::now()).await {
                 tracing::warn!(error = %e, "removing left-over uploads failed");
+            }
+            if let Err(e) = crate::figures::sent::send_due(&db, &fed).await {
+                tracing::warn!(error = %e, "sending the figures report failed");
             }
             // Received ids only guard against replays within the signature's
             // lifetime; keep a month, not forever.

@@ -126,6 +126,13 @@ pub struct SetupArgs {
     /// Plaats of gemeente.
     #[arg(long)]
     pub place: String,
+    /// Regio waarin het netwerk de node telt (bijvoorbeeld Drenthe); mag leeg.
+    #[arg(long, default_value = "")]
+    pub region: String,
+    /// Soort initiatief: stadsdorp, zorgcooperatie, noaberzorgpunt,
+    /// dorpscooperatie, buurtinitiatief of anders; mag leeg.
+    #[arg(long, default_value = "")]
+    pub initiative_type: String,
     /// Openbaar adres van de node, bijvoorbeeld https://stadsdorp.example.nl.
     #[arg(long)]
     pub base_url: String,
@@ -577,6 +584,8 @@ async fn run_setup(
             name: args.name,
             kind: args.kind,
             place: args.place,
+            region: args.region,
+            initiative_type: args.initiative_type,
             base_url: args.base_url,
         },
         admin_username: args.admin_user,

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use crate::i18n::{self, Lang};
 use crate::knowledge::privacy_check::Hit;
 use crate::validation::{FieldError, Invalid};
-use crate::{accounts, auth, care, knowledge, profile, setup};
+use crate::{accounts, auth, care, figures, knowledge, profile, setup};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -34,6 +34,8 @@ pub enum AppError {
     Care(#[from] care::Error),
     #[error(transparent)]
     Knowledge(#[from] knowledge::Error),
+    #[error(transparent)]
+    Figures(#[from] figures::Error),
     #[error(transparent)]
     Federation(#[from] noaber_federation::Error),
     /// 422
@@ -186,6 +188,16 @@ impl AppError {
                 }
                 knowledge::Error::Federation(e) => federation_problem(e),
                 knowledge::Error::Db(e) => db_problem(e),
+            },
+            Self::Figures(e) => match e {
+                figures::Error::Invalid(inv) => Problem::invalid(inv),
+                figures::Error::NotFound
+                | figures::Error::Federation(noaber_federation::Error::NotFound) => {
+                    Problem::new(S::NOT_FOUND, "not_found", "error.not_found")
+                }
+                figures::Error::Federation(e) => federation_problem(e),
+                figures::Error::Db(e) => db_problem(e),
+                figures::Error::Json(_) => internal(),
             },
             Self::Federation(e) => federation_problem(e),
             Self::Invalid(inv) => Problem::invalid(inv),

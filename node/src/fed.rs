@@ -51,6 +51,8 @@ pub async fn publish_profile(
             name: p.name.clone(),
             kind: p.kind,
             place: p.place.clone(),
+            region: p.region.clone(),
+            initiative_type: p.initiative_type.clone(),
             base_url: p.base_url.clone(),
         },
     )

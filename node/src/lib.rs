@@ -13,6 +13,7 @@ pub mod db;
 pub mod entity;
 pub mod error;
 pub mod fed;
+pub mod figures;
 pub mod health;
 pub mod i18n;
 pub mod knowledge;

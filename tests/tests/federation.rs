@@ -334,7 +334,7 @@ async fn rejection_and_removal_stop_deliveries() {
 }
 
 /// Signs and posts an activity to `to`'s shared inbox as `from`.
-async fn post_signed(
+pub(crate) async fn post_signed(
     from: &TestNode,
     to: &TestNode,
     body: &[u8],

@@ -53,7 +53,7 @@ async fn items(api: &Api, query: &str) -> Value {
 /// What a node's database holds: on SQLite every byte of its files (with
 /// the log, so overwritten pages count too); on PostgreSQL every row of
 /// every table, as text.
-async fn database_bytes(node: &TestNode) -> Vec<u8> {
+pub(crate) async fn database_bytes(node: &TestNode) -> Vec<u8> {
     use sea_orm::{ConnectionTrait, Statement};
     if let Some(url) = &node.settings.database.url {
         let db = sea_orm::Database::connect(url.as_str()).await.unwrap();
@@ -99,7 +99,7 @@ async fn database_bytes(node: &TestNode) -> Vec<u8> {
     all
 }
 
-fn contains_ignoring_case(haystack: &[u8], needle: &str) -> bool {
+pub(crate) fn contains_ignoring_case(haystack: &[u8], needle: &str) -> bool {
     let lower: Vec<u8> = haystack.iter().map(u8::to_ascii_lowercase).collect();
     let n = needle.to_ascii_lowercase().into_bytes();
     lower.windows(n.len()).any(|w| w == n.as_slice())

@@ -6,6 +6,7 @@ mod care;
 mod cli;
 mod config;
 mod federation;
+mod figures;
 mod foundation;
 mod knowledge;
 mod login;

@@ -19,6 +19,10 @@ pub struct Model {
     pub nodeinfo_usage: String,
     /// Whether a regional or national node passes on what it receives.
     pub relaying: bool,
+    /// The region the node says it belongs to (`noaber:region`).
+    pub region: Option<String>,
+    /// Stadsdorp, zorgcoöperatie … (`noaber:initiativeType`).
+    pub initiative_type: Option<String>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -12,6 +12,7 @@ pub mod object;
 pub mod outbox_activity;
 pub mod question;
 pub mod reaction;
+pub mod received_report;
 pub mod received_activity;
 pub mod relay;
 pub mod remote_actor;

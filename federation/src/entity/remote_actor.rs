@@ -18,6 +18,12 @@ pub struct Model {
     pub fetched_at: DateTimeUtc,
     /// The id of the key (`publicKey.id`), where the document gave one.
     pub key_id: Option<String>,
+    /// `noaber:region` of a Noaber node.
+    pub region: Option<String>,
+    /// `noaber:initiativeType` of a Noaber initiative.
+    pub initiative_type: Option<String>,
+    /// The place name of its `location`.
+    pub place: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

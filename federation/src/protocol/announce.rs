@@ -27,6 +27,8 @@ use crate::{Error, Federation, Result, follows, relays};
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum Announced {
+    /// A forwardable figures report, passed on by a regional node.
+    Report(Box<super::report::ReportActivity>),
     Create(Box<Create>),
     Update(Box<Update>),
     Delete(Box<Delete>),
@@ -69,6 +71,21 @@ impl Activity for Announce {
             return Err(Error::Ignored("an announce from an actor we do not follow"));
         }
         match &self.object {
+            Announced::Report(r) => {
+                // The origin is not asked again: a followers-only report
+                // is not served to us. The relay must be a network node we
+                // follow, and the origin must have allowed passing it on.
+                if !trusted_relay(fed, self.actor.inner()).await? {
+                    return Err(Error::Ignored("a report relayed by a node that is not ours"));
+                }
+                r.by_its_author()?;
+                if r.object.forwardable {
+                    Ok(())
+                } else {
+                    tracing::warn!("a relayed report its origin did not allow to pass on");
+                    Err(Error::Forbidden)
+                }
+            }
             Announced::Create(c) => authored_by(&c.object, c.actor.inner()),
             Announced::Update(u) => match &u.object {
                 Updated::Item(item) => super::update::may_change(fed, item, u.actor.inner()).await,
@@ -85,6 +102,7 @@ impl Activity for Announce {
         let fed = data.app_data();
         let via = self.actor.inner().clone();
         match self.object {
+            Announced::Report(r) => r.store(fed, Some(&via)).await,
             Announced::Create(c) => {
                 if let Some(known) = NetworkItem::find(fed, c.object.id.inner().as_str()).await? {
                     // Another path brought it first: one copy is kept.

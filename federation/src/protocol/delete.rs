@@ -34,6 +34,13 @@ impl Delete {
 
 /// Only the origin of an item we keep may delete it.
 pub(super) async fn may_delete(fed: &Federation, object: &Url, actor: &Url) -> Result<()> {
+    if let Some(r) = crate::reports::find(fed, object.as_str()).await? {
+        if r.origin_actor == actor.as_str() {
+            return Ok(());
+        }
+        tracing::warn!("a deletion of a report by someone other than its origin was refused");
+        return Err(Error::Forbidden);
+    }
     match NetworkItem::find(fed, object.as_str()).await? {
         Some(k) if k.row.origin_actor == actor.as_str() => Ok(()),
         Some(_) => {
@@ -52,6 +59,14 @@ pub(super) async fn apply(
     via: Option<&Url>,
 ) -> Result<()> {
     let fed = data.app_data();
+    if let Some(r) = crate::reports::find(fed, object.as_str()).await? {
+        let forwardable = r.forwardable;
+        crate::reports::delete(fed, object.as_str(), &r.origin_actor).await?;
+        if forwardable && let Ok(origin) = Url::parse(&r.origin_actor) {
+            relay::pass_on_report(fed, activity, &origin, via).await?;
+        }
+        return Ok(());
+    }
     let Some(item) = NetworkItem::find(fed, object.as_str()).await? else {
         return Err(Error::Ignored("a deletion of something we do not keep"));
     };

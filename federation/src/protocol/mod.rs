@@ -18,6 +18,7 @@ pub mod id_or;
 pub mod item;
 pub mod like;
 pub mod reject;
+pub mod report;
 pub mod undo;
 pub mod unknown;
 pub mod update;
@@ -37,6 +38,8 @@ pub enum InboxActivity {
     Accept(accept::Accept),
     Reject(reject::Reject),
     Undo(undo::Undo),
+    /// Before `Create` and `Update`: a figures report is not an item.
+    Report(Box<report::ReportActivity>),
     Create(Box<create::Create>),
     Update(Box<update::Update>),
     Delete(delete::Delete),
@@ -52,6 +55,7 @@ macro_rules! each {
             InboxActivity::Accept($a) => $e,
             InboxActivity::Reject($a) => $e,
             InboxActivity::Undo($a) => $e,
+            InboxActivity::Report($a) => $e,
             InboxActivity::Create($a) => $e,
             InboxActivity::Update($a) => $e,
             InboxActivity::Delete($a) => $e,
@@ -132,6 +136,7 @@ mod tests {
             InboxActivity::Accept(_) => "Accept",
             InboxActivity::Reject(_) => "Reject",
             InboxActivity::Undo(_) => "Undo",
+            InboxActivity::Report(_) => "Report",
             InboxActivity::Create(_) => "Create",
             InboxActivity::Update(_) => "Update",
             InboxActivity::Delete(_) => "Delete",

@@ -53,6 +53,7 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::care::api::router())
         .merge(crate::network::api::router())
         .merge(crate::knowledge::api::router())
+        .merge(crate::figures::api::router())
         .split_for_parts()
 }
 

@@ -10,6 +10,8 @@ pub struct Model {
     pub kind: String,
     pub place: String,
     pub base_url: String,
+    pub region: Option<String>,
+    pub initiative_type: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

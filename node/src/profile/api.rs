@@ -32,6 +32,11 @@ pub struct NodeChange {
     name: Option<String>,
     kind: Option<String>,
     place: Option<String>,
+    /// The region the network counts the node in; empty to clear.
+    region: Option<String>,
+    /// stadsdorp, zorgcooperatie, noaberzorgpunt, dorpscooperatie,
+    /// buurtinitiatief or anders; empty to clear.
+    initiative_type: Option<String>,
     base_url: Option<String>,
 }
 
@@ -53,6 +58,12 @@ async fn update_node(
             .kind
             .unwrap_or_else(|| current.kind.as_str().to_owned()),
         place: change.place.unwrap_or(current.place),
+        region: change
+            .region
+            .unwrap_or_else(|| current.region.unwrap_or_default()),
+        initiative_type: change
+            .initiative_type
+            .unwrap_or_else(|| current.initiative_type.unwrap_or_default()),
         base_url: change.base_url.unwrap_or(current.base_url),
     };
     let updated = super::update(&state.db, &state.federation, &input).await?;

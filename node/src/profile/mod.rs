@@ -36,6 +36,10 @@ pub struct NodeProfile {
     pub kind: NodeKind,
     /// Place or municipality.
     pub place: String,
+    /// The region the network counts it in ("Drenthe"); optional.
+    pub region: Option<String>,
+    /// What kind of initiative it is (one of [`INITIATIVE_TYPES`]).
+    pub initiative_type: Option<String>,
     /// The public address of the node, e.g. `https://stadsdorp.example.nl`.
     pub base_url: String,
 }
@@ -46,8 +50,21 @@ pub struct ProfileInput {
     pub name: String,
     pub kind: String,
     pub place: String,
+    pub region: String,
+    pub initiative_type: String,
     pub base_url: String,
 }
+
+/// Kinds of resident initiative, with their locale keys: how the national
+/// network groups its totals.
+pub const INITIATIVE_TYPES: &[(&str, &str)] = &[
+    ("stadsdorp", "initiative_type.stadsdorp"),
+    ("zorgcooperatie", "initiative_type.zorgcooperatie"),
+    ("noaberzorgpunt", "initiative_type.noaberzorgpunt"),
+    ("dorpscooperatie", "initiative_type.dorpscooperatie"),
+    ("buurtinitiatief", "initiative_type.buurtinitiatief"),
+    ("anders", "initiative_type.anders"),
+];
 
 impl NodeProfile {
     fn from_model(m: node_profile::Model) -> Self {
@@ -55,6 +72,8 @@ impl NodeProfile {
             kind: m.kind.parse().unwrap_or(NodeKind::Initiative),
             name: m.name,
             place: m.place,
+            region: m.region,
+            initiative_type: m.initiative_type,
             base_url: m.base_url,
         }
     }
@@ -70,6 +89,20 @@ pub fn validate(input: &ProfileInput) -> Result<NodeProfile, Invalid> {
     let mut errors = Invalid::default();
     let name = required_line(&mut errors, "name", &input.name, 120);
     let place = required_line(&mut errors, "place", &input.place, 120);
+    let region = input.region.trim();
+    let region = if region.is_empty() {
+        None
+    } else {
+        Some(required_line(&mut errors, "region", region, 80))
+    };
+    let initiative_type = match input.initiative_type.trim() {
+        "" => None,
+        t if INITIATIVE_TYPES.iter().any(|(k, _)| *k == t) => Some(t.to_owned()),
+        _ => {
+            errors.add("initiative_type", "error.initiative_type");
+            None
+        }
+    };
     let kind = match input.kind.trim().parse::<NodeKind>() {
         Ok(k) => k,
         Err(_) => {
@@ -83,6 +116,8 @@ pub fn validate(input: &ProfileInput) -> Result<NodeProfile, Invalid> {
         name,
         kind,
         place,
+        region,
+        initiative_type,
         base_url,
     })
 }
@@ -137,6 +172,8 @@ pub async fn save_on<C: ConnectionTrait>(conn: &C, p: &NodeProfile) -> Result<()
     row.name = Set(p.name.clone());
     row.kind = Set(p.kind.as_str().to_owned());
     row.place = Set(p.place.clone());
+    row.region = Set(p.region.clone());
+    row.initiative_type = Set(p.initiative_type.clone());
     row.base_url = Set(p.base_url.clone());
     row.updated_at = Set(now);
     // `save` would treat the set primary key as an update of a missing row.
@@ -175,6 +212,8 @@ mod tests {
             name: "Stadsdorp Zuid".into(),
             kind: "initiative".into(),
             place: "Amsterdam".into(),
+            region: String::new(),
+            initiative_type: String::new(),
             base_url: base_url.into(),
         }
     }

@@ -28,6 +28,8 @@ struct SettingsForm {
     name: String,
     kind: String,
     place: String,
+    region: String,
+    initiative_type: String,
     base_url: String,
 }
 
@@ -38,6 +40,7 @@ struct SettingsPage {
     form: SettingsForm,
     errors: Invalid,
     kinds: [(NodeKind, &'static str); 3],
+    types: &'static [(&'static str, &'static str)],
 }
 
 async fn show(
@@ -51,6 +54,8 @@ async fn show(
         name: p.name,
         kind: p.kind.as_str().into(),
         place: p.place,
+        region: p.region.unwrap_or_default(),
+        initiative_type: p.initiative_type.unwrap_or_default(),
         base_url: p.base_url,
     };
     Ok(render(&SettingsPage {
@@ -58,6 +63,7 @@ async fn show(
         form,
         errors: Invalid::default(),
         kinds: kind_options(),
+        types: super::INITIATIVE_TYPES,
     })?
     .into_response())
 }
@@ -73,6 +79,8 @@ async fn save(
         name: form.name.clone(),
         kind: form.kind.clone(),
         place: form.place.clone(),
+        region: form.region.clone(),
+        initiative_type: form.initiative_type.clone(),
         base_url: form.base_url.clone(),
     };
     match super::update(&state.db, &state.federation, &input).await {
@@ -87,6 +95,7 @@ async fn save(
                 form,
                 errors,
                 kinds: kind_options(),
+        types: super::INITIATIVE_TYPES,
             })?,
         )
             .into_response()),

@@ -72,6 +72,8 @@ async fn submit(
             name: form.name.clone(),
             kind: form.kind.clone(),
             place: form.place.clone(),
+            region: String::new(),
+            initiative_type: String::new(),
             base_url: form.base_url.clone(),
         },
         admin_username: form.admin_username.clone(),
