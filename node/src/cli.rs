@@ -97,6 +97,12 @@ pub enum Command {
     /// Kennis die uit het netwerk binnenkwam.
     #[command(subcommand)]
     Network(NetworkCommand),
+    /// Kerncijfers van deze node, per maand, kwartaal of jaar.
+    #[command(subcommand)]
+    Figures(FiguresCommand),
+    /// Cijferrapporten aan het netwerk: versturen en bekijken.
+    #[command(subcommand)]
+    Reports(ReportsCommand),
     /// Zet doorgeven aan of uit: een regionale of landelijke node geeft wat hij
     /// ontvangt door aan zijn eigen volgers.
     Relaying {
@@ -184,6 +190,43 @@ pub enum UserCommand {
         /// Gebruikersnaam.
         username: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FiguresCommand {
+    /// Toon de kerncijfers van een periode, één per regel: cijfer, waarde,
+    /// herkomst (geteld, ingevoerd of berekend).
+    Show {
+        /// Periode: 2026, 2026-Q3 of 2026-10.
+        #[arg(long)]
+        period: String,
+        /// Uitvoer als JSON, voor scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportsCommand {
+    /// Stuur het cijferrapport van een periode naar de volgers (na
+    /// onderdrukking van kleine aantallen); een eerder rapport van dezelfde
+    /// periode wordt vervangen.
+    Send {
+        /// Periode: 2026, 2026-Q3 of 2026-10.
+        #[arg(long)]
+        period: String,
+        /// Voor een periode die nog loopt: verstuur als voorlopig.
+        #[arg(long)]
+        provisional: bool,
+        /// Een regio mag het rapport niet doorgeven aan het landelijk netwerk.
+        #[arg(long)]
+        not_forwardable: bool,
+        /// Toon alleen wat verstuurd zou worden.
+        #[arg(long)]
+        preview: bool,
+    },
+    /// Toon de verstuurde rapporten met hoe de bezorging ervoor staat.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -482,6 +525,13 @@ pub async fn run(cli: Cli, io: &mut dyn CliIo) -> Result<()> {
             let db = open_db(&settings).await?;
             let fed = crate::fed::handle(&db, &settings).map_err(|e| fail(e.to_string()))?;
             let result = run_knowledge(&db, &fed, cli.command, io).await;
+            db.close().await;
+            result
+        }
+        Command::Figures(_) | Command::Reports(_) => {
+            let db = open_db(&settings).await?;
+            let fed = crate::fed::handle(&db, &settings).map_err(|e| fail(e.to_string()))?;
+            let result = run_figures(&db, &fed, cli.command, io).await;
             db.close().await;
             result
         }
@@ -864,6 +914,111 @@ fn print_follows(
                 f.name.as_deref().unwrap_or("")
             )?;
         }
+    }
+    Ok(())
+}
+
+fn figures_error(e: crate::figures::Error) -> Error {
+    match e {
+        crate::figures::Error::Invalid(inv) => fail(
+            inv.0
+                .iter()
+                .map(|f| format!("{}: {}", f.field, crate::i18n::text(crate::i18n::Lang::Nl, f.message)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        e => fail(e.to_string()),
+    }
+}
+
+async fn run_figures(
+    db: &Db,
+    fed: &noaber_federation::Federation,
+    cmd: Command,
+    io: &mut dyn CliIo,
+) -> Result<()> {
+    use crate::figures::{compute, parse_period, sent, settings};
+    let period = |raw: &str| {
+        parse_period("period", raw).map_err(|e| figures_error(crate::figures::Error::Invalid(e)))
+    };
+    match cmd {
+        Command::Figures(FiguresCommand::Show { period: raw, json }) => {
+            let p = period(&raw)?;
+            let s = settings::get(db).await.map_err(figures_error)?;
+            let list = compute::compute(db, p, s.hour_rate_cents)
+                .await
+                .map_err(figures_error)?;
+            if json {
+                serde_json::to_writer(io.out(), &list).map_err(std::io::Error::other)?;
+                writeln!(io.out())?;
+                return Ok(());
+            }
+            writeln!(io.out(), "Kerncijfers {}", p.dutch())?;
+            for c in &list {
+                let label = crate::figures::label(crate::i18n::Lang::Nl, c.metric);
+                let what = match c.category.as_deref() {
+                    Some(cat) => format!("{label} ({cat})"),
+                    None => label.to_owned(),
+                };
+                let source = match c.source {
+                    noaber_federation::figures::Source::Computed => "geteld",
+                    noaber_federation::figures::Source::Entered => "ingevoerd",
+                    noaber_federation::figures::Source::Derived => "berekend",
+                };
+                writeln!(io.out(), "{what}\t{}\t{source}", c.value)?;
+            }
+        }
+        Command::Reports(ReportsCommand::Send {
+            period: raw,
+            provisional,
+            not_forwardable,
+            preview,
+        }) => {
+            let p = period(&raw)?;
+            let d = sent::prepare(
+                db,
+                p,
+                not_forwardable.then_some(false),
+                provisional,
+                chrono::Utc::now().date_naive(),
+            )
+            .await
+            .map_err(figures_error)?;
+            if preview {
+                serde_json::to_writer_pretty(io.out(), &d).map_err(std::io::Error::other)?;
+                writeln!(io.out())?;
+                writeln!(io.out(), "Niets verstuurd: dit is wat er zou gaan.")?;
+                return Ok(());
+            }
+            let r = sent::send(db, fed, None, &d).await.map_err(figures_error)?;
+            writeln!(
+                io.out(),
+                "Rapport {} verstuurd{} ({} cijfers, {} naar {} volger(s) onderweg).",
+                r.period,
+                if r.provisional { " als voorlopig" } else { "" },
+                r.figures.len(),
+                if r.forwardable { "mag door" } else { "blijft in de regio" },
+                r.pending + r.delivered + r.failed
+            )?;
+        }
+        Command::Reports(ReportsCommand::List) => {
+            let list = sent::list(db, fed).await.map_err(figures_error)?;
+            if list.is_empty() {
+                writeln!(io.out(), "Nog geen rapporten verstuurd.")?;
+            }
+            for r in &list {
+                writeln!(
+                    io.out(),
+                    "{}\t{}\tbezorgd {}, onderweg {}, mislukt {}",
+                    r.period,
+                    r.updated_at.format("%Y-%m-%d %H:%M"),
+                    r.delivered,
+                    r.pending,
+                    r.failed
+                )?;
+            }
+        }
+        _ => {}
     }
     Ok(())
 }

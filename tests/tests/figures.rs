@@ -342,6 +342,51 @@ async fn bad_figures_are_refused_with_the_field_named_and_bad_reports_store_noth
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body(res).await["field"], "rides");
     }
+    // The same from the command line and the pages.
+    let shown = a
+        .cli(&["figures", "show", "--period", "2026-10"], "")
+        .await
+        .unwrap();
+    assert!(shown.contains("Leden\t0\tgeteld"), "{shown}");
+    let err = a
+        .cli(&["reports", "send", "--period", "oktober"], "")
+        .await
+        .unwrap_err();
+    assert!(err.contains("2026-Q3"), "{err}");
+    let preview = a
+        .cli(&["reports", "send", "--period", "2026-10", "--preview"], "")
+        .await
+        .unwrap();
+    assert!(preview.contains("Niets verstuurd"), "{preview}");
+    let browser = a.browser();
+    browser.login("beheerder", noaber_tests::ADMIN_PASSWORD).await;
+    let page = browser
+        .submit("/cijfers?periode=2026-10", "/cijfers/handmatig", &[("periode", "2026-10"), ("rides", "twaalf")])
+        .await;
+    assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Vul een heel getal in"), "{html}");
+    let page = browser
+        .submit("/cijfers?periode=2026-10", "/cijfers/handmatig", &[("periode", "2026-10"), ("rides", "12")])
+        .await;
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    let html = browser.get("/cijfers?periode=2026-10").await.text().await.unwrap();
+    assert!(html.contains("Dit gaat naar het netwerk"), "{html}");
+    assert!(html.contains("<td>12</td>"), "{html}");
+    let res = browser
+        .submit("/cijfers/instellingen", "/cijfers/instellingen", &[("openbaar", "rides"), ("delen", "members"), ("uurtarief", "veertien")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = browser
+        .submit("/cijfers/instellingen", "/cijfers/instellingen", &[("openbaar", "rides"), ("delen", "members"), ("uurtarief", "14,71")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let public = reqwest::get(a.url("/impact?jaar=2026")).await.unwrap();
+    assert_eq!(public.status(), StatusCode::OK);
+    let html = public.text().await.unwrap();
+    assert!(html.contains("<svg") && html.contains("Ritten"), "{html}");
+    assert!(!html.contains("Leden:"), "only the chosen figures are public");
+
     // A period that has not ended goes only as provisional.
     let now = chrono::Utc::now();
     let running = format!("{}", now.format("%Y-%m"));

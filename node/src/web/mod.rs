@@ -91,6 +91,7 @@ fn navigation(user: Option<&Account>, path: &str) -> Vec<NavItem> {
             Role::Admin,
         ),
         ("/kennis", "nav.knowledge", Role::Volunteer, Role::Admin),
+        ("/cijfers", "nav.figures", Role::Coordinator, Role::Admin),
         ("/gebruikers", "nav.users", Role::Coordinator, Role::Admin),
         ("/instellingen", "nav.settings", Role::Admin, Role::Admin),
         ("/netwerk", "nav.network", Role::Admin, Role::Admin),
