@@ -39,7 +39,9 @@ impl Period {
                 let y = year(y)?;
                 if let Some(q) = rest.strip_prefix('Q').or_else(|| rest.strip_prefix('q')) {
                     match q {
-                        "1" | "2" | "3" | "4" => Ok(Self::Quarter(y, q.parse().map_err(|_| BadPeriod)?)),
+                        "1" | "2" | "3" | "4" => {
+                            Ok(Self::Quarter(y, q.parse().map_err(|_| BadPeriod)?))
+                        }
                         _ => Err(BadPeriod),
                     }
                 } else if rest.len() == 2 && rest.bytes().all(|b| b.is_ascii_digit()) {
@@ -309,7 +311,8 @@ pub fn read_figures(raw: &[serde_json::Value]) -> Result<Vec<Figure>, BadFigure>
             .get("metric")
             .and_then(serde_json::Value::as_str)
             .unwrap_or_default();
-        let metric = metric(key).ok_or_else(|| BadFigure::UnknownMetric(key.chars().take(60).collect()))?;
+        let metric =
+            metric(key).ok_or_else(|| BadFigure::UnknownMetric(key.chars().take(60).collect()))?;
         let category = match obj.get("category") {
             None | Some(serde_json::Value::Null) => None,
             Some(c) => match c.as_str() {
@@ -359,7 +362,16 @@ mod tests {
         for s in ["2026", "2026-Q3", "2026-10", "2026-01", "2025-Q4"] {
             assert_eq!(Period::parse(s).unwrap().to_string(), s);
         }
-        for bad in ["", "26", "2026-13", "2026-Q5", "2026-1", "2026-10-01", "oktober", "1999"] {
+        for bad in [
+            "",
+            "26",
+            "2026-13",
+            "2026-Q5",
+            "2026-1",
+            "2026-10-01",
+            "oktober",
+            "1999",
+        ] {
             assert_eq!(Period::parse(bad), Err(BadPeriod), "{bad}");
         }
     }
@@ -375,11 +387,19 @@ mod tests {
         assert!(dec.has_ended(d(2027, 1, 1)));
         assert_eq!(
             Period::last_ended(d(2027, 1, 5)),
-            [Period::Month(2026, 12), Period::Quarter(2026, 4), Period::Year(2026)]
+            [
+                Period::Month(2026, 12),
+                Period::Quarter(2026, 4),
+                Period::Year(2026)
+            ]
         );
         assert_eq!(
             Period::Month(2026, 2).trail(3),
-            vec![Period::Month(2025, 12), Period::Month(2026, 1), Period::Month(2026, 2)]
+            vec![
+                Period::Month(2025, 12),
+                Period::Month(2026, 1),
+                Period::Month(2026, 2)
+            ]
         );
         assert_eq!(Period::Quarter(2026, 3).dutch(), "3e kwartaal 2026");
     }
@@ -395,21 +415,39 @@ mod tests {
         assert_eq!(ok.len(), 3);
         assert!(ok[1].suppressed && ok[1].value.is_none());
         let bad = |v: serde_json::Value| read_figures(&[v]).unwrap_err();
-        assert!(matches!(bad(json!({"metric": "members", "value": -1})), BadFigure::NotACount(_)));
-        assert!(matches!(bad(json!({"metric": "members", "value": 2.5})), BadFigure::NotACount(_)));
-        assert!(matches!(bad(json!({"metric": "members", "value": "12"})), BadFigure::NotACount(_)));
-        assert!(matches!(bad(json!({"metric": "names", "value": 1})), BadFigure::UnknownMetric(_)));
+        assert!(matches!(
+            bad(json!({"metric": "members", "value": -1})),
+            BadFigure::NotACount(_)
+        ));
+        assert!(matches!(
+            bad(json!({"metric": "members", "value": 2.5})),
+            BadFigure::NotACount(_)
+        ));
+        assert!(matches!(
+            bad(json!({"metric": "members", "value": "12"})),
+            BadFigure::NotACount(_)
+        ));
+        assert!(matches!(
+            bad(json!({"metric": "names", "value": 1})),
+            BadFigure::UnknownMetric(_)
+        ));
         assert!(matches!(
             bad(json!({"metric": "members", "value": 3, "suppressed": true})),
             BadFigure::SuppressedWithValue(_)
         ));
-        assert!(matches!(bad(json!({"metric": "members"})), BadFigure::NoValue(_)));
+        assert!(matches!(
+            bad(json!({"metric": "members"})),
+            BadFigure::NoValue(_)
+        ));
         assert!(matches!(
             bad(json!({"metric": "members", "category": "vog", "value": 1})),
             BadFigure::BadCategory(_)
         ));
         assert!(matches!(
-            read_figures(&[json!({"metric": "hours", "value": 1}), json!({"metric": "hours", "value": 2})]),
+            read_figures(&[
+                json!({"metric": "hours", "value": 1}),
+                json!({"metric": "hours", "value": 2})
+            ]),
             Err(BadFigure::Twice(_))
         ));
     }

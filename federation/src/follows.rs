@@ -138,7 +138,8 @@ async fn inboxes_of(fed: &Federation, kind: Option<&str>, skip: &[&str]) -> Resu
         .map(|f| f.actor_url)
         .filter(|u| !skip.contains(&u.as_str()))
         .collect();
-    let mut actors = remote_actor::Entity::find().filter(remote_actor::Column::ActorUrl.is_in(urls));
+    let mut actors =
+        remote_actor::Entity::find().filter(remote_actor::Column::ActorUrl.is_in(urls));
     if let Some(k) = kind {
         actors = actors.filter(remote_actor::Column::NodeKind.eq(k));
     }

@@ -145,7 +145,9 @@ pub async fn update(
     publication: &Publication,
     visibility: Visibility,
 ) -> Result<()> {
-    update_tracked(fed, id, publication, visibility).await.map(|_| ())
+    update_tracked(fed, id, publication, visibility)
+        .await
+        .map(|_| ())
 }
 
 /// [`update`], returning the outbox entry of the `Update`.

@@ -407,17 +407,36 @@ mod tests {
             "updated",
             "url",
         ];
-        let keys: Vec<&String> = v.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+        let keys: Vec<&String> = v
+            .as_object()
+            .map(|o| o.keys().collect())
+            .unwrap_or_default();
         assert!(!keys.is_empty());
         for k in keys {
             assert!(allowed.contains(&k.as_str()), "{k} is not an allowed key");
         }
         assert_eq!(v["type"], "ImpactReport");
-        assert_eq!(v["figures"][1], serde_json::json!({"metric": "volunteers", "suppressed": true}));
+        assert_eq!(
+            v["figures"][1],
+            serde_json::json!({"metric": "volunteers", "suppressed": true})
+        );
         for f in v["figures"].as_array().into_iter().flatten() {
-            let keys: Vec<&String> = f.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+            let keys: Vec<&String> = f
+                .as_object()
+                .map(|o| o.keys().collect())
+                .unwrap_or_default();
             for k in keys {
-                assert!(["metric", "category", "value", "suppressed", "rounded", "entered"].contains(&k.as_str()));
+                assert!(
+                    [
+                        "metric",
+                        "category",
+                        "value",
+                        "suppressed",
+                        "rounded",
+                        "entered"
+                    ]
+                    .contains(&k.as_str())
+                );
             }
         }
     }

@@ -923,7 +923,13 @@ fn figures_error(e: crate::figures::Error) -> Error {
         crate::figures::Error::Invalid(inv) => fail(
             inv.0
                 .iter()
-                .map(|f| format!("{}: {}", f.field, crate::i18n::text(crate::i18n::Lang::Nl, f.message)))
+                .map(|f| {
+                    format!(
+                        "{}: {}",
+                        f.field,
+                        crate::i18n::text(crate::i18n::Lang::Nl, f.message)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
@@ -997,7 +1003,11 @@ async fn run_figures(
                 r.period,
                 if r.provisional { " als voorlopig" } else { "" },
                 r.figures.len(),
-                if r.forwardable { "mag door" } else { "blijft in de regio" },
+                if r.forwardable {
+                    "mag door"
+                } else {
+                    "blijft in de regio"
+                },
                 r.pending + r.delivered + r.failed
             )?;
         }

@@ -81,8 +81,12 @@ async fn totals(api: &Api, query: &str) -> Value {
 /// The total of a metric as `(low, high)`, `None` when nobody reported it.
 fn cell(t: &Value, metric: &str) -> Option<(i64, i64)> {
     t["cells"].as_array()?.iter().find_map(|c| {
-        (c["metric"] == metric && c.get("category").is_none())
-            .then(|| (c["low"].as_i64().unwrap_or(-1), c["high"].as_i64().unwrap_or(-1)))
+        (c["metric"] == metric && c.get("category").is_none()).then(|| {
+            (
+                c["low"].as_i64().unwrap_or(-1),
+                c["high"].as_i64().unwrap_or(-1),
+            )
+        })
     })
 }
 
@@ -171,7 +175,12 @@ async fn figures_roll_up_to_regions_and_the_nation_counting_each_initiative_once
     follow(&n, &r2, false).await;
     follow(&n, &a, true).await;
 
-    let (api_a, api_b, api_c, api_d) = (admin(&a).await, admin(&b).await, admin(&c).await, admin(&d).await);
+    let (api_a, api_b, api_c, api_d) = (
+        admin(&a).await,
+        admin(&b).await,
+        admin(&c).await,
+        admin(&d).await,
+    );
     let mut seeded = Vec::new();
     seeded.extend(seed_members(&api_a, "a", 12).await);
     seeded.extend(seed_members(&api_b, "b", 7).await);
@@ -197,7 +206,10 @@ async fn figures_roll_up_to_regions_and_the_nation_counting_each_initiative_once
         .find(|f| f["metric"] == "rides")
         .unwrap()
         .clone();
-    assert_eq!(rides, json!({"metric": "rides", "suppressed": true, "entered": true}));
+    assert_eq!(
+        rides,
+        json!({"metric": "rides", "suppressed": true, "entered": true})
+    );
     let listed = body(api_b.get("/api/v1/reports").send().await.unwrap()).await;
     assert_eq!(listed, json!([]));
 
@@ -210,21 +222,29 @@ async fn figures_roll_up_to_regions_and_the_nation_counting_each_initiative_once
     // Drenthe: A and B reported, D did not.
     until_members(&api_r1, "Drenthe's totals", (19, 19), (2, 3)).await;
     let t = totals(&api_r1, "period=2026-10").await;
-    assert_eq!(cell(&t, "rides"), Some((31, 34)), "B's 3 rides are 1 to 4: {t}");
+    assert_eq!(
+        cell(&t, "rides"),
+        Some((31, 34)),
+        "B's 3 rides are 1 to 4: {t}"
+    );
     until_members(&api_r2, "Overijssel's totals", (18, 18), (2, 2)).await;
     // The nation: A once (it came directly and through both regions), B
     // through Drenthe; C's report never came.
     until_members(&api_n, "the national totals", (19, 19), (2, 2)).await;
     let fn_ = n.federation().await;
-    eventually(20, "A's report reaches the nation by all three paths", || async {
-        let lines = noaber_federation::reports::for_periods(&fn_, &["2026-10".into()])
-            .await
-            .unwrap();
-        lines
-            .iter()
-            .find(|l| l.origin == actor_url(&a))
-            .is_some_and(|l| l.via.len() == 2)
-    })
+    eventually(
+        20,
+        "A's report reaches the nation by all three paths",
+        || async {
+            let lines = noaber_federation::reports::for_periods(&fn_, &["2026-10".into()])
+                .await
+                .unwrap();
+            lines
+                .iter()
+                .find(|l| l.origin == actor_url(&a))
+                .is_some_and(|l| l.via.len() == 2)
+        },
+    )
     .await;
     let lines = noaber_federation::reports::for_periods(&fn_, &["2026-10".into()])
         .await
@@ -243,7 +263,14 @@ async fn figures_roll_up_to_regions_and_the_nation_counting_each_initiative_once
         .map(|g| g["key"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["noaberzorgpunt", "stadsdorp"]);
-    let directory = body(api_n.get("/api/v1/network/initiatives").send().await.unwrap()).await;
+    let directory = body(
+        api_n
+            .get("/api/v1/network/initiatives")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     let names: Vec<&str> = directory
         .as_array()
         .unwrap()
@@ -263,7 +290,11 @@ async fn figures_roll_up_to_regions_and_the_nation_counting_each_initiative_once
     assert_eq!(sent.as_array().unwrap().len(), 1, "{sent}");
 
     // B takes its report back: it leaves every total, B stays known.
-    let res = api_b.delete("/api/v1/reports/2026-10").send().await.unwrap();
+    let res = api_b
+        .delete("/api/v1/reports/2026-10")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     until_members(&api_r1, "Drenthe without B", (15, 15), (1, 3)).await;
     until_members(&api_n, "the nation without B", (15, 15), (1, 2)).await;
@@ -286,7 +317,12 @@ async fn figures_roll_up_to_regions_and_the_nation_counting_each_initiative_once
         .await
         .unwrap();
     assert_eq!(open["coverage"], json!({"reported": 1, "known": 2}));
-    assert!(open["suppression_rule"].as_str().unwrap().contains("1 to 4"));
+    assert!(
+        open["suppression_rule"]
+            .as_str()
+            .unwrap()
+            .contains("1 to 4")
+    );
     let csv = reqwest::get(n.url("/open-data/totals.csv?period=2026-10"))
         .await
         .unwrap()
@@ -302,8 +338,14 @@ async fn figures_roll_up_to_regions_and_the_nation_counting_each_initiative_once
     for (row, cell) in rows.iter().zip(totals_json) {
         let col = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
         assert_eq!(col("metric"), cell["metric"].as_str().unwrap());
-        assert_eq!(col("low").parse::<i64>().unwrap(), cell["low"].as_i64().unwrap());
-        assert_eq!(col("high").parse::<i64>().unwrap(), cell["high"].as_i64().unwrap());
+        assert_eq!(
+            col("low").parse::<i64>().unwrap(),
+            cell["low"].as_i64().unwrap()
+        );
+        assert_eq!(
+            col("high").parse::<i64>().unwrap(),
+            cell["high"].as_i64().unwrap()
+        );
         assert_eq!(col("coverage_reported"), "1");
     }
 
@@ -319,7 +361,11 @@ async fn figures_roll_up_to_regions_and_the_nation_counting_each_initiative_once
     for node in [&n, &r1, &r2] {
         let bytes = database_bytes(node).await;
         for s in &seeded {
-            assert!(!contains_ignoring_case(&bytes, s), "{s} is stored on {}", node.base);
+            assert!(
+                !contains_ignoring_case(&bytes, s),
+                "{s} is stored on {}",
+                node.base
+            );
         }
     }
 }
@@ -359,33 +405,67 @@ async fn bad_figures_are_refused_with_the_field_named_and_bad_reports_store_noth
         .unwrap();
     assert!(preview.contains("Niets verstuurd"), "{preview}");
     let browser = a.browser();
-    browser.login("beheerder", noaber_tests::ADMIN_PASSWORD).await;
+    browser
+        .login("beheerder", noaber_tests::ADMIN_PASSWORD)
+        .await;
     let page = browser
-        .submit("/cijfers?periode=2026-10", "/cijfers/handmatig", &[("periode", "2026-10"), ("rides", "twaalf")])
+        .submit(
+            "/cijfers?periode=2026-10",
+            "/cijfers/handmatig",
+            &[("periode", "2026-10"), ("rides", "twaalf")],
+        )
         .await;
     assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = page.text().await.unwrap();
     assert!(html.contains("Vul een heel getal in"), "{html}");
     let page = browser
-        .submit("/cijfers?periode=2026-10", "/cijfers/handmatig", &[("periode", "2026-10"), ("rides", "12")])
+        .submit(
+            "/cijfers?periode=2026-10",
+            "/cijfers/handmatig",
+            &[("periode", "2026-10"), ("rides", "12")],
+        )
         .await;
     assert_eq!(page.status(), StatusCode::SEE_OTHER);
-    let html = browser.get("/cijfers?periode=2026-10").await.text().await.unwrap();
+    let html = browser
+        .get("/cijfers?periode=2026-10")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Dit gaat naar het netwerk"), "{html}");
     assert!(html.contains("<td>12</td>"), "{html}");
     let res = browser
-        .submit("/cijfers/instellingen", "/cijfers/instellingen", &[("openbaar", "rides"), ("delen", "members"), ("uurtarief", "veertien")])
+        .submit(
+            "/cijfers/instellingen",
+            "/cijfers/instellingen",
+            &[
+                ("openbaar", "rides"),
+                ("delen", "members"),
+                ("uurtarief", "veertien"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let res = browser
-        .submit("/cijfers/instellingen", "/cijfers/instellingen", &[("openbaar", "rides"), ("delen", "members"), ("uurtarief", "14,71")])
+        .submit(
+            "/cijfers/instellingen",
+            "/cijfers/instellingen",
+            &[
+                ("openbaar", "rides"),
+                ("delen", "members"),
+                ("uurtarief", "14,71"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let public = reqwest::get(a.url("/impact?jaar=2026")).await.unwrap();
     assert_eq!(public.status(), StatusCode::OK);
     let html = public.text().await.unwrap();
     assert!(html.contains("<svg") && html.contains("Ritten"), "{html}");
-    assert!(!html.contains("Leden:"), "only the chosen figures are public");
+    assert!(
+        !html.contains("Leden:"),
+        "only the chosen figures are public"
+    );
 
     // A period that has not ended goes only as provisional.
     let now = chrono::Utc::now();
@@ -446,7 +526,10 @@ async fn bad_figures_are_refused_with_the_field_named_and_bad_reports_store_noth
         (json!([{"metric": "members", "value": -3}]), "2025-05"),
         (json!([{"metric": "members", "value": 2.5}]), "2025-05"),
         (json!([{"metric": "names", "value": 12}]), "2025-05"),
-        (json!([{"metric": "members", "value": 3, "suppressed": true}]), "2025-05"),
+        (
+            json!([{"metric": "members", "value": 3, "suppressed": true}]),
+            "2025-05",
+        ),
         (json!([{"metric": "members", "value": 30}]), "2025-13"),
     ] {
         let doc = report(&a, figures, period);
@@ -455,8 +538,19 @@ async fn bad_figures_are_refused_with_the_field_named_and_bad_reports_store_noth
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{doc}");
     }
     // From a node the national node does not follow: ignored.
-    let doc = report(&stranger, json!([{"metric": "members", "value": 30}]), "2025-05");
-    let res = post_signed(&stranger, &n, &serde_json::to_vec(&doc).unwrap(), None, None).await;
+    let doc = report(
+        &stranger,
+        json!([{"metric": "members", "value": 30}]),
+        "2025-05",
+    );
+    let res = post_signed(
+        &stranger,
+        &n,
+        &serde_json::to_vec(&doc).unwrap(),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
     // A change to A's report by anyone but A: refused (on another host it
     // is stopped before it is read).
@@ -464,16 +558,28 @@ async fn bad_figures_are_refused_with_the_field_named_and_bad_reports_store_noth
     forged["type"] = json!("Update");
     forged["actor"] = json!(actor_url(&stranger));
     forged["id"] = json!(format!("{}/activities/forged", stranger.base));
-    let res = post_signed(&stranger, &n, &serde_json::to_vec(&forged).unwrap(), None, None).await;
+    let res = post_signed(
+        &stranger,
+        &n,
+        &serde_json::to_vec(&forged).unwrap(),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    let stored = noaber_federation::reports::for_periods(&fn_, &["2025-05".into(), "2025-13".into()])
-        .await
-        .unwrap();
+    let stored =
+        noaber_federation::reports::for_periods(&fn_, &["2025-05".into(), "2025-13".into()])
+            .await
+            .unwrap();
     assert!(stored.is_empty(), "{stored:?}");
 }
 
 fn rand_id() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    format!("{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }

@@ -76,7 +76,9 @@ impl Activity for Announce {
                 // is not served to us. The relay must be a network node we
                 // follow, and the origin must have allowed passing it on.
                 if !trusted_relay(fed, self.actor.inner()).await? {
-                    return Err(Error::Ignored("a report relayed by a node that is not ours"));
+                    return Err(Error::Ignored(
+                        "a report relayed by a node that is not ours",
+                    ));
                 }
                 r.by_its_author()?;
                 if r.object.forwardable {

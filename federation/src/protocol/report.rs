@@ -142,10 +142,11 @@ impl ReportActivity {
         }
         // A report that came through a region may be the first we hear of
         // its initiative: its name and region are fetched once, best effort.
-        if via.is_some() && crate::remote::cached(fed, &report.origin).await?.is_none() {
-            if let Err(e) = crate::remote::get(fed, &report.origin, false).await {
-                tracing::debug!(error = %e, "origin of a relayed report not reachable");
-            }
+        if via.is_some()
+            && crate::remote::cached(fed, &report.origin).await?.is_none()
+            && let Err(e) = crate::remote::get(fed, &report.origin, false).await
+        {
+            tracing::debug!(error = %e, "origin of a relayed report not reachable");
         }
         if report.forwardable {
             let origin = self.actor.inner().clone();

@@ -2,11 +2,11 @@
 //! JSON and CSV, with the coverage and the suppression rule stated.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use serde::Serialize;
 
 use super::api::TotalsQuery;
@@ -52,7 +52,10 @@ pub async fn open_totals(state: &AppState, q: &TotalsQuery) -> Result<OpenTotals
     })
 }
 
-async fn json(State(state): State<AppState>, Query(q): Query<TotalsQuery>) -> Result<Response, AppError> {
+async fn json(
+    State(state): State<AppState>,
+    Query(q): Query<TotalsQuery>,
+) -> Result<Response, AppError> {
     Ok(Json(open_totals(&state, &q).await?).into_response())
 }
 
@@ -78,7 +81,10 @@ pub fn to_csv(t: &OpenTotals) -> String {
     out
 }
 
-async fn csv(State(state): State<AppState>, Query(q): Query<TotalsQuery>) -> Result<Response, AppError> {
+async fn csv(
+    State(state): State<AppState>,
+    Query(q): Query<TotalsQuery>,
+) -> Result<Response, AppError> {
     let t = open_totals(&state, &q).await?;
     Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],

@@ -48,7 +48,7 @@ pub fn dutch_number(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -160,7 +160,12 @@ pub fn build(
 ) -> Totals {
     let keys: std::collections::HashMap<&str, String> = known
         .iter()
-        .map(|k| (k.actor.as_str(), by.map(|b| group_key(k, b)).unwrap_or_default()))
+        .map(|k| {
+            (
+                k.actor.as_str(),
+                by.map(|b| group_key(k, b)).unwrap_or_default(),
+            )
+        })
         .collect();
     let counted: Vec<&ReportLine> = lines
         .iter()
@@ -212,7 +217,12 @@ pub struct TrendPoint {
 }
 
 /// The totals of `metric` over the `n` periods up to `last`.
-pub async fn trend(fed: &Federation, metric: &str, last: Period, n: usize) -> Result<Vec<TrendPoint>> {
+pub async fn trend(
+    fed: &Federation,
+    metric: &str,
+    last: Period,
+    n: usize,
+) -> Result<Vec<TrendPoint>> {
     let known = reports::known_initiatives(fed).await?;
     let periods = last.trail(n);
     let keys: Vec<String> = periods.iter().map(Period::to_string).collect();
@@ -221,11 +231,7 @@ pub async fn trend(fed: &Federation, metric: &str, last: Period, n: usize) -> Re
         .into_iter()
         .map(|p| {
             let key = p.to_string();
-            let mine: Vec<ReportLine> = lines
-                .iter()
-                .filter(|l| l.period == key)
-                .cloned()
-                .collect();
+            let mine: Vec<ReportLine> = lines.iter().filter(|l| l.period == key).cloned().collect();
             let t = build(p, &known, &mine, None);
             let (low, high) = t
                 .cells
@@ -274,7 +280,7 @@ pub async fn directory(fed: &Federation) -> Result<Vec<DirectoryLine>> {
             actor: k.actor,
         })
         .collect();
-    out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    out.sort_by_key(|a| a.name.to_lowercase());
     Ok(out)
 }
 
@@ -337,9 +343,21 @@ mod tests {
             line("stranger", vec![f("members", Some(1000))]),
         ];
         let t = build(Period::Month(2026, 10), &known, &lines, Some(By::Region));
-        assert_eq!(t.coverage, Coverage { reported: 2, known: 3 });
+        assert_eq!(
+            t.coverage,
+            Coverage {
+                reported: 2,
+                known: 3
+            }
+        );
         assert_eq!(t.cells[0].low, 15);
         assert_eq!(t.groups.len(), 2);
-        assert_eq!(t.groups[1].coverage, Coverage { reported: 0, known: 1 });
+        assert_eq!(
+            t.groups[1].coverage,
+            Coverage {
+                reported: 0,
+                known: 1
+            }
+        );
     }
 }

@@ -54,18 +54,20 @@ fn list(json: &str) -> Vec<String> {
 }
 
 pub async fn get(db: &Db) -> Result<DisclosureSettings> {
-    Ok(match figure_setting::Entity::find_by_id(1).one(db.read()).await? {
-        Some(row) => DisclosureSettings {
-            shared_metrics: list(&row.shared_metrics),
-            public_metrics: list(&row.public_metrics),
-            open_data_metrics: list(&row.open_data_metrics),
-            round_to_five: row.round_to_five,
-            forwardable: row.forwardable,
-            auto_send: row.auto_send,
-            hour_rate_cents: row.hour_rate_cents,
+    Ok(
+        match figure_setting::Entity::find_by_id(1).one(db.read()).await? {
+            Some(row) => DisclosureSettings {
+                shared_metrics: list(&row.shared_metrics),
+                public_metrics: list(&row.public_metrics),
+                open_data_metrics: list(&row.open_data_metrics),
+                round_to_five: row.round_to_five,
+                forwardable: row.forwardable,
+                auto_send: row.auto_send,
+                hour_rate_cents: row.hour_rate_cents,
+            },
+            None => DisclosureSettings::default(),
         },
-        None => DisclosureSettings::default(),
-    })
+    )
 }
 
 /// Checks the settings: known metrics only, a rate from 0 to €1000.

@@ -14,7 +14,7 @@ use noaber_federation::figures::{METRICS, Period};
 use serde::Deserialize;
 
 use super::api::{OwnFigures, period_or_last};
-use super::rollup::{self, By, DirectoryLine, Totals, TotalCell, TrendPoint};
+use super::rollup::{self, By, DirectoryLine, TotalCell, Totals, TrendPoint};
 use super::sent::{self, Disclosed, SentReport};
 use super::settings::{self, DisclosureSettings};
 use super::svg::{self, Bar};
@@ -32,7 +32,10 @@ pub fn router() -> Router<AppState> {
         .route("/cijfers", get(own_page))
         .route("/cijfers/handmatig", post(manual_post))
         .route("/cijfers/versturen", post(send_post))
-        .route("/cijfers/instellingen", get(settings_page).post(settings_post))
+        .route(
+            "/cijfers/instellingen",
+            get(settings_page).post(settings_post),
+        )
         .route("/cijfers/netwerk", get(network_page))
         .route("/cijfers/export", get(export))
         .route("/impact", get(impact_page))
@@ -316,7 +319,9 @@ fn group_rows(t: &Totals, by: By, lang: crate::i18n::Lang) -> Vec<GroupRow> {
             name: match (by, g.key.as_str()) {
                 (_, "") => crate::i18n::text(lang, "figures.unknown_group").to_owned(),
                 (By::Region, k) => k.to_owned(),
-                (By::Kind, k) => crate::i18n::text(lang, &format!("initiative_type.{k}")).to_owned(),
+                (By::Kind, k) => {
+                    crate::i18n::text(lang, &format!("initiative_type.{k}")).to_owned()
+                }
             },
             coverage: format!("{} / {}", g.coverage.reported, g.coverage.known),
             cells: HEADLINES.iter().map(|m| headline(&g.cells, m)).collect(),
@@ -402,8 +407,16 @@ async fn network_page(
         rows,
         headlines: HEADLINES.iter().map(|m| super::label(lang, m)).collect(),
         splits: vec![
-            ("figures.by_region", "regio", group_rows(&regions, By::Region, lang)),
-            ("figures.by_kind", "soort", group_rows(&kinds, By::Kind, lang)),
+            (
+                "figures.by_region",
+                "regio",
+                group_rows(&regions, By::Region, lang),
+            ),
+            (
+                "figures.by_kind",
+                "soort",
+                group_rows(&kinds, By::Kind, lang),
+            ),
         ],
         chart,
         trend: trend
@@ -448,7 +461,11 @@ fn trend_description(trend: &[TrendPoint], lang: crate::i18n::Lang) -> String {
             let v = if p.low == p.high {
                 rollup::dutch_number(p.low)
             } else {
-                format!("{}–{}", rollup::dutch_number(p.low), rollup::dutch_number(p.high))
+                format!(
+                    "{}–{}",
+                    rollup::dutch_number(p.low),
+                    rollup::dutch_number(p.high)
+                )
             };
             format!("{}: {v}", p.period.dutch())
         })
@@ -495,9 +512,15 @@ async fn export(
                 _ => None,
             };
             let t = rollup::totals(fed, period, by).await?;
-            let mut csv = String::from("group,metric,category,low,high,initiatives_reporting,initiatives_suppressed,coverage_reported,coverage_known\n");
+            let mut csv = String::from(
+                "group,metric,category,low,high,initiatives_reporting,initiatives_suppressed,coverage_reported,coverage_known\n",
+            );
             let all = [("", t.coverage, &t.cells)];
-            let groups: Vec<_> = t.groups.iter().map(|g| (g.key.as_str(), g.coverage, &g.cells)).collect();
+            let groups: Vec<_> = t
+                .groups
+                .iter()
+                .map(|g| (g.key.as_str(), g.coverage, &g.cells))
+                .collect();
             let parts: Vec<_> = if by.is_some() { groups } else { all.to_vec() };
             for (key, cov, cells) in parts {
                 for c in cells {
@@ -627,18 +650,28 @@ async fn impact_page(
     let profile = state.profile().await;
     let mut figures = Vec::new();
     if !s.public_metrics.is_empty() {
-        let whole = super::compute::compute(&state.db, Period::Year(year), s.hour_rate_cents).await?;
+        let whole =
+            super::compute::compute(&state.db, Period::Year(year), s.hour_rate_cents).await?;
         let mut months = Vec::new();
         for m in 1..=12 {
             let p = Period::Month(year, m);
             if p.start() > today {
                 break;
             }
-            months.push((p, super::compute::compute(&state.db, p, s.hour_rate_cents).await?));
+            months.push((
+                p,
+                super::compute::compute(&state.db, p, s.hour_rate_cents).await?,
+            ));
         }
-        for m in METRICS.iter().filter(|m| s.public_metrics.iter().any(|k| k == m.key)) {
+        for m in METRICS
+            .iter()
+            .filter(|m| s.public_metrics.iter().any(|k| k == m.key))
+        {
             let sum = |list: &[super::compute::Computed]| -> i64 {
-                list.iter().filter(|c| c.metric == m.key).map(|c| c.value).sum()
+                list.iter()
+                    .filter(|c| c.metric == m.key)
+                    .map(|c| c.value)
+                    .sum()
             };
             let per_month: Vec<(Period, i64)> = months.iter().map(|(p, l)| (*p, sum(l))).collect();
             let bars: Vec<Bar> = per_month
@@ -646,7 +679,11 @@ async fn impact_page(
                 .map(|(p, v)| {
                     let (shown, suppressed, _) = super::disclose::cell(*v, s.round_to_five);
                     // A suppressed month is drawn as its range, 1 to 4.
-                    let (low, high) = if suppressed { (1, 4) } else { (shown.unwrap_or(0), shown.unwrap_or(0)) };
+                    let (low, high) = if suppressed {
+                        (1, 4)
+                    } else {
+                        (shown.unwrap_or(0), shown.unwrap_or(0))
+                    };
                     Bar {
                         label: short(*p),
                         low,

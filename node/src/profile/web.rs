@@ -95,7 +95,7 @@ async fn save(
                 form,
                 errors,
                 kinds: kind_options(),
-        types: super::INITIATIVE_TYPES,
+                types: super::INITIATIVE_TYPES,
             })?,
         )
             .into_response()),
