@@ -388,6 +388,16 @@ async fn bad_figures_are_refused_with_the_field_named_and_bad_reports_store_noth
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body(res).await["field"], "rides");
     }
+    // Every node serves the context of its terms at a stable path.
+    let ns: Value = reqwest::get(n.url("/ns"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ns["@context"]["ImpactReport"], "noaber:ImpactReport");
+    assert_eq!(ns["@context"]["forwardable"]["@id"], "noaber:forwardable");
+
     // The same from the command line and the pages.
     let shown = a
         .cli(&["figures", "show", "--period", "2026-10"], "")
