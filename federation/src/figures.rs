@@ -265,6 +265,21 @@ pub struct Figure {
     pub entered: bool,
 }
 
+/// Counts from 1 to this minus one travel as `suppressed`.
+pub const THRESHOLD: i64 = 5;
+
+/// The least and the most a figure adds to a total: a suppressed cell is
+/// somewhere from 1 to 4; a rounded one within 2 of its value (and never
+/// below the threshold, as it would have been suppressed).
+pub fn contribution(f: &Figure) -> (i64, i64) {
+    match f.value {
+        _ if f.suppressed => (1, THRESHOLD - 1),
+        Some(v) if f.rounded => ((v - 2).max(THRESHOLD), v + 2),
+        Some(v) => (v, v),
+        None => (0, 0),
+    }
+}
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -402,6 +417,22 @@ mod tests {
             ]
         );
         assert_eq!(Period::Quarter(2026, 3).dutch(), "3e kwartaal 2026");
+    }
+
+    #[test]
+    fn suppressed_and_rounded_cells_add_a_range() {
+        let f = |value: Option<i64>, suppressed, rounded| Figure {
+            metric: "members".into(),
+            category: None,
+            value,
+            suppressed,
+            rounded,
+            entered: false,
+        };
+        assert_eq!(contribution(&f(None, true, false)), (1, 4));
+        assert_eq!(contribution(&f(Some(10), false, true)), (8, 12));
+        assert_eq!(contribution(&f(Some(5), false, true)), (5, 7));
+        assert_eq!(contribution(&f(Some(7), false, false)), (7, 7));
     }
 
     #[test]

@@ -6,13 +6,13 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 
-use crate::entity::received_report;
-use crate::figures::{Figure, Period};
+use crate::entity::{received_figure, received_report};
+use crate::figures::{self, Figure, Period};
 use crate::{Error, Federation, Result};
 
 /// A received report that passed every check.
@@ -38,16 +38,27 @@ pub enum Stored {
 }
 
 /// Keeps the report unless we hold the same or a newer version for its
-/// initiative and period. Read and write are one transaction, so two paths
-/// delivering at once keep one row.
+/// initiative and period (a deletion counts as a version: what was written
+/// before it cannot come back). Read and write are one transaction, the
+/// row locked on PostgreSQL; when two paths insert at once, the loser looks
+/// again.
 pub async fn store(fed: &Federation, r: &CheckedReport, via: Option<&str>) -> Result<Stored> {
+    match store_once(fed, r, via).await {
+        Err(Error::Db(e)) if crate::error::is_unique_violation(&e) => store_once(fed, r, via).await,
+        other => other,
+    }
+}
+
+async fn store_once(fed: &Federation, r: &CheckedReport, via: Option<&str>) -> Result<Stored> {
     let period = r.period.to_string();
     let txn = fed.write().begin().await?;
-    let known = received_report::Entity::find()
+    let mut find = received_report::Entity::find()
         .filter(received_report::Column::OriginActor.eq(&r.origin))
-        .filter(received_report::Column::Period.eq(&period))
-        .one(&txn)
-        .await?;
+        .filter(received_report::Column::Period.eq(&period));
+    if txn.get_database_backend() == DbBackend::Postgres {
+        find = find.lock_exclusive();
+    }
+    let known = find.one(&txn).await?;
     let mut vias: Vec<String> = known
         .as_ref()
         .and_then(|k| k.via.as_deref())
@@ -63,48 +74,68 @@ pub async fn store(fed: &Federation, r: &CheckedReport, via: Option<&str>) -> Re
     } else {
         Some(serde_json::to_string(&vias)?)
     };
-    let outcome = match &known {
-        Some(k) if k.version >= r.version => {
-            // Same or older version: note the path, nothing else changes.
-            if via_json != k.via {
-                let mut a: received_report::ActiveModel = k.clone().into();
-                a.via = Set(via_json.clone());
-                a.update(&txn).await?;
-            }
-            Stored::Stale
+    if let Some(k) = &known
+        && k.version >= r.version
+    {
+        // Same or older version: note the path, nothing else changes.
+        if via_json != k.via {
+            let mut a: received_report::ActiveModel = k.clone().into();
+            a.via = Set(via_json);
+            a.update(&txn).await?;
         }
-        Some(_) => Stored::Replaced,
-        None => Stored::New,
+        txn.commit().await?;
+        return Ok(Stored::Stale);
+    }
+    let outcome = if known.is_some() {
+        Stored::Replaced
+    } else {
+        Stored::New
     };
-    if outcome != Stored::Stale {
-        let mut a = match known {
-            Some(k) => received_report::ActiveModel::from(k),
-            None => received_report::ActiveModel {
-                origin_actor: Set(r.origin.clone()),
-                period: Set(period),
+    let mut a = match known {
+        Some(k) => received_report::ActiveModel::from(k),
+        None => received_report::ActiveModel {
+            origin_actor: Set(r.origin.clone()),
+            period: Set(period.clone()),
+            ..Default::default()
+        },
+    };
+    a.object_id = Set(r.object_id.clone());
+    a.starts_on = Set(r.period.start());
+    a.ends_on = Set(r.period.end());
+    a.figures = Set(serde_json::to_string(&r.figures)?);
+    a.forwardable = Set(r.forwardable);
+    a.provisional = Set(r.provisional);
+    a.version = Set(r.version);
+    a.via = Set(via_json);
+    a.received_at = Set(Utc::now());
+    a.deleted_at = Set(None);
+    let row = a.save(&txn).await?;
+    let id = row.id.clone().take().ok_or(Error::NotFound)?;
+    received_figure::Entity::delete_many()
+        .filter(received_figure::Column::ReportId.eq(id))
+        .exec(&txn)
+        .await?;
+    let cells: Vec<received_figure::ActiveModel> = r
+        .figures
+        .iter()
+        .map(|f| {
+            let (low, high) = figures::contribution(f);
+            received_figure::ActiveModel {
+                report_id: Set(id),
+                period: Set(period.clone()),
+                metric: Set(f.metric.clone()),
+                category: Set(f.category.clone()),
+                low: Set(low),
+                high: Set(high),
+                suppressed: Set(i32::from(f.suppressed)),
                 ..Default::default()
-            },
-        };
-        a.object_id = Set(r.object_id.clone());
-        a.starts_on = Set(r.period.start());
-        a.ends_on = Set(r.period.end());
-        a.figures = Set(serde_json::to_string(&r.figures)?);
-        a.forwardable = Set(r.forwardable);
-        a.provisional = Set(r.provisional);
-        a.version = Set(r.version);
-        a.via = Set(via_json);
-        a.received_at = Set(Utc::now());
-        a.deleted_at = Set(None);
-        match a.save(&txn).await {
-            Ok(_) => {}
-            // Another path stored it a moment earlier, in its own
-            // transaction: that copy stands, this one is looked at again.
-            Err(e) if crate::error::is_unique_violation(&e) => {
-                drop(txn);
-                return Ok(Stored::Stale);
             }
-            Err(e) => return Err(e.into()),
-        }
+        })
+        .collect();
+    if !cells.is_empty() {
+        received_figure::Entity::insert_many(cells)
+            .exec(&txn)
+            .await?;
     }
     txn.commit().await?;
     Ok(outcome)
@@ -118,7 +149,9 @@ pub async fn find(fed: &Federation, object_id: &str) -> Result<Option<received_r
         .await?)
 }
 
-/// Takes a report out of the totals, on its origin's word only.
+/// Takes a report out of the totals, on its origin's word only. The
+/// deletion becomes the row's version, so a copy written before it and
+/// still on its way through a region is stale when it arrives.
 pub async fn delete(fed: &Federation, object_id: &str, actor: &str) -> Result<()> {
     let Some(row) = find(fed, object_id).await? else {
         return Err(Error::Ignored("a deletion of something we do not keep"));
@@ -130,12 +163,28 @@ pub async fn delete(fed: &Federation, object_id: &str, actor: &str) -> Result<()
     if row.deleted_at.is_some() {
         return Ok(());
     }
-    let mut a: received_report::ActiveModel = row.into();
+    let now = to_micros(Utc::now());
+    let txn = fed.write().begin().await?;
+    received_figure::Entity::delete_many()
+        .filter(received_figure::Column::ReportId.eq(row.id))
+        .exec(&txn)
+        .await?;
+    let mut a: received_report::ActiveModel = row.clone().into();
     a.figures = Set("[]".into());
-    a.deleted_at = Set(Some(Utc::now()));
-    a.update(fed.write()).await?;
+    a.version = Set(row.version.max(now));
+    a.deleted_at = Set(Some(now));
+    a.update(&txn).await?;
+    txn.commit().await?;
     tracing::info!("figures report deleted by its origin");
     Ok(())
+}
+
+/// A time as both databases keep it (PostgreSQL to the microsecond), so a
+/// version read back compares equal to the one received.
+pub fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::Timelike;
+    t.with_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
 }
 
 /// A report as the rollup reads it.
@@ -182,31 +231,16 @@ pub async fn for_periods(fed: &Federation, periods: &[String]) -> Result<Vec<Rep
 /// Every initiative that sent a standing report, with the end of the
 /// latest period it reported on and when that arrived.
 pub async fn last_reports(fed: &Federation) -> Result<Vec<(String, NaiveDate, DateTime<Utc>)>> {
-    let rows: Vec<(String, NaiveDate, DateTime<Utc>)> = received_report::Entity::find()
+    Ok(received_report::Entity::find()
         .select_only()
         .column(received_report::Column::OriginActor)
-        .column(received_report::Column::EndsOn)
-        .column(received_report::Column::ReceivedAt)
+        .column_as(received_report::Column::EndsOn.max(), "ends_on")
+        .column_as(received_report::Column::ReceivedAt.max(), "received_at")
         .filter(received_report::Column::DeletedAt.is_null())
-        .order_by_asc(received_report::Column::OriginActor)
+        .group_by(received_report::Column::OriginActor)
         .into_tuple()
         .all(fed.read())
-        .await?;
-    let mut out: Vec<(String, NaiveDate, DateTime<Utc>)> = Vec::new();
-    for (origin, ends, at) in rows {
-        match out.last_mut() {
-            Some(last) if last.0 == origin => {
-                if ends > last.1 {
-                    last.1 = ends;
-                }
-                if at > last.2 {
-                    last.2 = at;
-                }
-            }
-            _ => out.push((origin, ends, at)),
-        }
-    }
-    Ok(out)
+        .await?)
 }
 
 /// The periods any standing report covers, newest first.
@@ -254,6 +288,7 @@ pub async fn known_initiatives(fed: &Federation) -> Result<Vec<KnownInitiative>>
         .into_tuple()
         .all(fed.read())
         .await?;
+    let reported: std::collections::HashSet<String> = origins.iter().cloned().collect();
     origins.extend(followed.iter().cloned());
     origins.sort();
     origins.dedup();
@@ -272,12 +307,11 @@ pub async fn known_initiatives(fed: &Federation) -> Result<Vec<KnownInitiative>>
             let kind = a.and_then(|a| a.node_kind.as_deref());
             // A followed node of another kind (a region) is no initiative;
             // an origin of reports is one even before its actor is known.
-            let reported = !followed.contains(&url);
-            if kind != Some("initiative") && !(reported && kind.is_none()) {
+            if kind != Some("initiative") && !(reported.contains(&url) && kind.is_none()) {
                 return None;
             }
             Some(KnownInitiative {
-                followed: !reported,
+                followed: followed.contains(&url),
                 name: a.and_then(|a| a.name.clone()),
                 place: a.and_then(|a| a.place.clone()),
                 region: a.and_then(|a| a.region.clone()),
@@ -286,4 +320,96 @@ pub async fn known_initiatives(fed: &Federation) -> Result<Vec<KnownInitiative>>
             })
         })
         .collect())
+}
+
+/// How totals are split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Region,
+    Kind,
+}
+
+/// A sum over the standing reports of a period (and a group).
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct SumRow {
+    /// The region or kind of initiative; `None` when not given or not split.
+    pub grp: Option<String>,
+    pub period: String,
+    pub metric: String,
+    pub category: Option<String>,
+    /// The reports that have this figure.
+    pub initiatives: i64,
+    pub suppressed: i64,
+    pub low: i64,
+    pub high: i64,
+}
+
+/// Sums of the figures of the given periods (of one metric, if given),
+/// split by region or kind of the initiative when asked. The database adds
+/// up; each report holds one row per figure.
+pub async fn sums(
+    fed: &Federation,
+    periods: &[String],
+    metric: Option<&str>,
+    by: Option<GroupBy>,
+) -> Result<Vec<SumRow>> {
+    use sea_orm::{FromQueryResult, Statement, Value};
+    if periods.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = fed.read().get_database_backend();
+    let mut values: Vec<Value> = periods.iter().map(|p| p.clone().into()).collect();
+    let mark = |n: usize| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    };
+    let in_list: Vec<String> = (1..=periods.len()).map(mark).collect();
+    let mut filter = format!("f.period IN ({})", in_list.join(", "));
+    if let Some(m) = metric {
+        values.push(m.to_owned().into());
+        filter.push_str(&format!(" AND f.metric = {}", mark(values.len())));
+    }
+    let (grp, join) = match by {
+        None => ("CAST(NULL AS TEXT)", ""),
+        Some(GroupBy::Region) => (
+            "a.region",
+            " JOIN received_reports r ON r.id = f.report_id \
+             LEFT JOIN remote_actors a ON a.actor_url = r.origin_actor",
+        ),
+        Some(GroupBy::Kind) => (
+            "a.initiative_type",
+            " JOIN received_reports r ON r.id = f.report_id \
+             LEFT JOIN remote_actors a ON a.actor_url = r.origin_actor",
+        ),
+    };
+    let sql = format!(
+        "SELECT {grp} AS grp, f.period AS period, f.metric AS metric, f.category AS category, \
+         CAST(COUNT(*) AS BIGINT) AS initiatives, CAST(SUM(f.suppressed) AS BIGINT) AS suppressed, \
+         CAST(SUM(f.low) AS BIGINT) AS low, CAST(SUM(f.high) AS BIGINT) AS high \
+         FROM received_figures f{join} WHERE {filter} \
+         GROUP BY {grp}, f.period, f.metric, f.category"
+    );
+    Ok(
+        SumRow::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+            .all(fed.read())
+            .await?,
+    )
+}
+
+/// The initiatives with a standing report for each of the given periods:
+/// period, initiative, and whether the report is provisional.
+pub async fn reporters(
+    fed: &Federation,
+    periods: &[String],
+) -> Result<Vec<(String, String, bool)>> {
+    Ok(received_report::Entity::find()
+        .select_only()
+        .column(received_report::Column::Period)
+        .column(received_report::Column::OriginActor)
+        .column(received_report::Column::Provisional)
+        .filter(received_report::Column::Period.is_in(periods.iter().cloned()))
+        .filter(received_report::Column::DeletedAt.is_null())
+        .into_tuple()
+        .all(fed.read())
+        .await?)
 }

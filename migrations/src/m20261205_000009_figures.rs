@@ -129,6 +129,44 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ReceivedFigures::Table)
+                    .if_not_exists()
+                    .col(pk_auto(ReceivedFigures::Id))
+                    .col(integer(ReceivedFigures::ReportId))
+                    .col(string(ReceivedFigures::Period))
+                    .col(string(ReceivedFigures::Metric))
+                    .col(string_null(ReceivedFigures::Category))
+                    .col(big_integer(ReceivedFigures::Low))
+                    .col(big_integer(ReceivedFigures::High))
+                    .col(integer(ReceivedFigures::Suppressed))
+                    .to_owned(),
+            )
+            .await?;
+        for (name, cols) in [
+            (
+                "received_figures_by_period",
+                [ReceivedFigures::Period, ReceivedFigures::Metric],
+            ),
+            (
+                "received_figures_by_report",
+                [ReceivedFigures::ReportId, ReceivedFigures::Metric],
+            ),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(ReceivedFigures::Table)
+                        .col(cols[0])
+                        .col(cols[1])
+                        .if_not_exists()
+                        .to_owned(),
+                )
+                .await?;
+        }
         for (table, col) in NEW_COLUMNS {
             if !manager.has_column(table, col).await? {
                 manager
@@ -150,6 +188,7 @@ impl MigrationTrait for Migration {
             }
         }
         for table in [
+            "received_figures",
             "received_reports",
             "impact_reports",
             "manual_figures",
@@ -203,6 +242,22 @@ enum ImpactReports {
     SentAt,
     UpdatedAt,
     DeletedAt,
+}
+
+/// One figure of a standing received report, with what it adds to a total
+/// (a suppressed cell adds 1 to 4, a rounded one its value ± 2), so totals
+/// are sums in the database.
+#[derive(DeriveIden, Clone, Copy)]
+enum ReceivedFigures {
+    Table,
+    Id,
+    ReportId,
+    Period,
+    Metric,
+    Category,
+    Low,
+    High,
+    Suppressed,
 }
 
 #[derive(DeriveIden)]

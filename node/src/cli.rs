@@ -999,16 +999,16 @@ async fn run_figures(
             let r = sent::send(db, fed, None, &d).await.map_err(figures_error)?;
             writeln!(
                 io.out(),
-                "Rapport {} verstuurd{} ({} cijfers, {} naar {} volger(s) onderweg).",
+                "Rapport {} verstuurd{}: {} cijfers, naar {} volger(s). {}",
                 r.period,
                 if r.provisional { " als voorlopig" } else { "" },
                 r.figures.len(),
+                r.pending + r.delivered + r.failed,
                 if r.forwardable {
-                    "mag door"
+                    "Een regio mag het doorgeven aan het landelijk netwerk."
                 } else {
-                    "blijft in de regio"
-                },
-                r.pending + r.delivered + r.failed
+                    "Een regio geeft het niet door."
+                }
             )?;
         }
         Command::Reports(ReportsCommand::List) => {

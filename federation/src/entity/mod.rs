@@ -13,6 +13,7 @@ pub mod outbox_activity;
 pub mod question;
 pub mod reaction;
 pub mod received_activity;
+pub mod received_figure;
 pub mod received_report;
 pub mod relay;
 pub mod remote_actor;

@@ -81,6 +81,11 @@ impl Activity for Announce {
                     ));
                 }
                 r.by_its_author()?;
+                // From an initiative we follow ourselves we take its own
+                // word only; a copy through a region adds nothing.
+                if follows::is_following(fed, r.actor.inner().as_str()).await? {
+                    return Err(Error::Ignored("a relayed report of a node we follow"));
+                }
                 if r.object.forwardable {
                     Ok(())
                 } else {

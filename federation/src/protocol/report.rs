@@ -77,10 +77,18 @@ impl ImpactReport {
                 "a final report for a period that has not ended".into(),
             ));
         }
+        // The origin's own time orders versions; one from the future would
+        // make every later correction look old.
         let version = self
             .updated
             .or(self.published)
-            .map_or_else(Utc::now, |t| t.to_utc());
+            .map(|t| reports::to_micros(t.to_utc()))
+            .ok_or_else(|| Error::BadActivity("the report has no date".into()))?;
+        if version > Utc::now() + chrono::Duration::minutes(5) {
+            return Err(Error::BadActivity(
+                "the report is dated in the future".into(),
+            ));
+        }
         Ok(CheckedReport {
             object_id: self.id.to_string(),
             origin: self.attributed_to.to_string(),
@@ -131,8 +139,14 @@ impl ReportActivity {
 
     /// Stores the report and, on a regional node, passes a forwardable one
     /// on to the national nodes that follow it.
-    pub(super) async fn store(self, fed: &Federation, via: Option<&Url>) -> Result<()> {
+    pub(super) async fn store(mut self, fed: &Federation, via: Option<&Url>) -> Result<()> {
         let report = self.by_its_author()?;
+        // What is passed on is what was read, nothing more.
+        self.object.figures = report
+            .figures
+            .iter()
+            .filter_map(|f| serde_json::to_value(f).ok())
+            .collect();
         let stored = reports::store(fed, &report, via.map(Url::as_str)).await?;
         match stored {
             Stored::Stale => return Err(Error::Ignored("an older version of a report")),
@@ -171,12 +185,10 @@ impl Activity for ReportActivity {
     }
 
     async fn verify(&self, data: &Data<Federation>) -> Result<()> {
-        self.by_its_author()?;
-        if follows::is_following(data.app_data(), self.actor.inner().as_str()).await? {
-            Ok(())
-        } else {
-            Err(Error::Ignored("a report from a node we do not follow"))
+        if !follows::is_following(data.app_data(), self.actor.inner().as_str()).await? {
+            return Err(Error::Ignored("a report from a node we do not follow"));
         }
+        self.by_its_author().map(|_| ())
     }
 
     async fn receive(self, data: &Data<Federation>) -> Result<()> {

@@ -53,7 +53,7 @@ pub struct FigureView {
     pub value: i64,
     /// `computed`, `entered` or `derived`.
     pub source: String,
-    pub label: &'static str,
+    pub label: String,
     pub definition: &'static str,
 }
 
@@ -101,7 +101,7 @@ pub async fn own(state: &AppState, period: Period, lang: Lang) -> Result<OwnFigu
         figures: computed
             .into_iter()
             .map(|c| FigureView {
-                label: super::label(lang, c.metric),
+                label: super::cell_label(lang, c.metric, c.category.as_deref()),
                 definition: super::definition(lang, c.metric),
                 source: serde_json::to_value(c.source)
                     .ok()

@@ -98,7 +98,9 @@ pub async fn compute(db: &Db, period: Period, rate_cents: i32) -> Result<Vec<Com
         .select_only()
         .column(match_::Column::VolunteerId)
         .column(match_::Column::RequestId)
-        .filter(match_::Column::Status.eq("accepted"))
+        // Accepted, and perhaps since completed or cancelled with its
+        // request: what counts is that a volunteer said yes in the period.
+        .filter(match_::Column::Status.is_in(["accepted", "completed", "cancelled"]))
         .filter(match_::Column::RespondedAt.gte(ts))
         .filter(match_::Column::RespondedAt.lt(te))
         .into_tuple()

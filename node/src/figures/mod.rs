@@ -8,6 +8,7 @@ pub mod compute;
 pub mod disclose;
 pub mod manual;
 pub mod open_data;
+pub mod public;
 pub mod rollup;
 pub mod sent;
 pub mod settings;
@@ -46,6 +47,29 @@ pub fn parse_period(field: &'static str, raw: &str) -> Result<Period, Invalid> {
 /// page's language for pages.
 pub fn label(lang: crate::i18n::Lang, metric: &str) -> &'static str {
     crate::i18n::text(lang, &format!("metric.{metric}"))
+}
+
+/// A metric with its category ("Knelpunten open (VOG)"), in words.
+pub fn cell_label(lang: crate::i18n::Lang, metric: &str, category: Option<&str>) -> String {
+    match category {
+        Some(c) => format!(
+            "{} ({})",
+            label(lang, metric),
+            crate::i18n::text(lang, crate::knowledge::bottlenecks::category_key(c))
+        ),
+        None => label(lang, metric).to_owned(),
+    }
+}
+
+/// The words for a kind of initiative; only known kinds are looked up.
+pub fn kind_label(lang: crate::i18n::Lang, key: &str) -> String {
+    match crate::profile::INITIATIVE_TYPES
+        .iter()
+        .find(|(k, _)| *k == key)
+    {
+        Some((_, label)) => crate::i18n::text(lang, label).to_owned(),
+        None => key.to_owned(),
+    }
 }
 
 pub fn definition(lang: crate::i18n::Lang, metric: &str) -> &'static str {

@@ -7,13 +7,12 @@
 use std::collections::BTreeMap;
 
 use noaber_federation::Federation;
-use noaber_federation::figures::{Figure, METRICS, Period};
-use noaber_federation::reports::{self, KnownInitiative, ReportLine};
+use noaber_federation::figures::{METRICS, Period};
+use noaber_federation::reports::{self, GroupBy, KnownInitiative, SumRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Result;
-use super::disclose::THRESHOLD;
 
 /// A total: exact when `low == high`, else a range.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -63,56 +62,21 @@ pub struct Coverage {
     pub known: usize,
 }
 
-/// Sums reports into totals, in the order of the vocabulary.
-pub fn sum<'a>(reports: impl IntoIterator<Item = &'a ReportLine>) -> Vec<TotalCell> {
-    let mut cells: BTreeMap<(usize, Option<String>), TotalCell> = BTreeMap::new();
-    for r in reports {
-        for f in &r.figures {
-            let Some(order) = METRICS.iter().position(|m| m.key == f.metric) else {
-                continue;
-            };
-            let cell = cells
-                .entry((order, f.category.clone()))
-                .or_insert_with(|| TotalCell {
-                    metric: f.metric.clone(),
-                    category: f.category.clone(),
-                    low: 0,
-                    high: 0,
-                    initiatives: 0,
-                    suppressed: 0,
-                });
-            add(cell, f);
-        }
-    }
-    cells.into_values().collect()
-}
-
-fn add(cell: &mut TotalCell, f: &Figure) {
-    cell.initiatives += 1;
-    match f.value {
-        _ if f.suppressed => {
-            cell.suppressed += 1;
-            cell.low += 1;
-            cell.high += THRESHOLD - 1;
-        }
-        Some(v) if f.rounded => {
-            cell.low += (v - 2).max(THRESHOLD);
-            cell.high += v + 2;
-        }
-        Some(v) => {
-            cell.low += v;
-            cell.high += v;
-        }
-        None => {}
-    }
-}
-
 /// How totals are split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum By {
     Region,
     Kind,
+}
+
+impl By {
+    fn wire(self) -> GroupBy {
+        match self {
+            Self::Region => GroupBy::Region,
+            Self::Kind => GroupBy::Kind,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -144,64 +108,87 @@ fn group_key(i: &KnownInitiative, by: By) -> String {
     .unwrap_or_default()
 }
 
-/// The totals of one period over the known initiatives.
-pub async fn totals(fed: &Federation, period: Period, by: Option<By>) -> Result<Totals> {
-    let known = reports::known_initiatives(fed).await?;
-    let lines = reports::for_periods(fed, &[period.to_string()]).await?;
-    Ok(build(period, &known, &lines, by))
+/// Adds sum rows up into cells, in the order of the vocabulary.
+pub fn cells<'a>(rows: impl IntoIterator<Item = &'a SumRow>) -> Vec<TotalCell> {
+    let mut out: BTreeMap<(usize, Option<String>), TotalCell> = BTreeMap::new();
+    for r in rows {
+        let Some(order) = METRICS.iter().position(|m| m.key == r.metric) else {
+            continue;
+        };
+        let c = out
+            .entry((order, r.category.clone()))
+            .or_insert_with(|| TotalCell {
+                metric: r.metric.clone(),
+                category: r.category.clone(),
+                low: 0,
+                high: 0,
+                initiatives: 0,
+                suppressed: 0,
+            });
+        c.low += r.low;
+        c.high += r.high;
+        c.initiatives += u32::try_from(r.initiatives).unwrap_or(u32::MAX);
+        c.suppressed += u32::try_from(r.suppressed).unwrap_or(u32::MAX);
+    }
+    out.into_values().collect()
 }
 
-/// [`totals`] from what was read (the part tests and benchmarks call).
-pub fn build(
+/// The totals of one period over the known initiatives.
+pub async fn totals(fed: &Federation, period: Period, by: Option<By>) -> Result<Totals> {
+    let key = period.to_string();
+    let known = reports::known_initiatives(fed).await?;
+    let lines = reports::reporters(fed, std::slice::from_ref(&key)).await?;
+    let provisional = lines.iter().filter(|(_, _, p)| *p).count();
+    let reporters: Vec<String> = lines.into_iter().map(|(_, origin, _)| origin).collect();
+    let rows = reports::sums(fed, &[key], None, by.map(By::wire)).await?;
+    let mut t = assemble(period, &known, &reporters, &rows, by);
+    t.provisional = provisional;
+    Ok(t)
+}
+
+/// [`totals`] from what was read (the part unit tests call).
+pub fn assemble(
     period: Period,
     known: &[KnownInitiative],
-    lines: &[ReportLine],
+    reporters: &[String],
+    rows: &[SumRow],
     by: Option<By>,
 ) -> Totals {
-    let keys: std::collections::HashMap<&str, String> = known
-        .iter()
-        .map(|k| {
-            (
-                k.actor.as_str(),
-                by.map(|b| group_key(k, b)).unwrap_or_default(),
-            )
-        })
-        .collect();
-    let counted: Vec<&ReportLine> = lines
-        .iter()
-        .filter(|l| keys.contains_key(l.origin.as_str()))
-        .collect();
     let mut groups = Vec::new();
-    if by.is_some() {
-        let mut per: BTreeMap<&str, (usize, Vec<&ReportLine>)> = BTreeMap::new();
+    if let Some(by) = by {
+        let keys: std::collections::HashMap<&str, String> = known
+            .iter()
+            .map(|k| (k.actor.as_str(), group_key(k, by)))
+            .collect();
+        let mut per: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for key in keys.values() {
-            per.entry(key.as_str()).or_default().0 += 1;
+            per.entry(key.clone()).or_default().0 += 1;
         }
-        for l in &counted {
-            if let Some(key) = keys.get(l.origin.as_str()) {
-                per.entry(key.as_str()).or_default().1.push(l);
+        for r in reporters {
+            if let Some(key) = keys.get(r.as_str()) {
+                per.entry(key.clone()).or_default().1 += 1;
             }
         }
-        for (key, (members, mine)) in per {
+        for (key, (known, reported)) in per {
             groups.push(Group {
-                key: key.to_owned(),
-                coverage: Coverage {
-                    reported: mine.len(),
-                    known: members,
-                },
-                cells: sum(mine),
+                cells: cells(
+                    rows.iter()
+                        .filter(|r| r.grp.as_deref().unwrap_or_default() == key),
+                ),
+                coverage: Coverage { reported, known },
+                key,
             });
         }
     }
     Totals {
         period,
         coverage: Coverage {
-            reported: counted.len(),
+            reported: reporters.len(),
             known: known.len(),
         },
-        provisional: counted.iter().filter(|l| l.provisional).count(),
-        cells: sum(counted.iter().copied()),
+        cells: cells(rows),
         groups,
+        provisional: 0,
     }
 }
 
@@ -223,26 +210,30 @@ pub async fn trend(
     last: Period,
     n: usize,
 ) -> Result<Vec<TrendPoint>> {
-    let known = reports::known_initiatives(fed).await?;
+    let known = reports::known_initiatives(fed).await?.len();
     let periods = last.trail(n);
     let keys: Vec<String> = periods.iter().map(Period::to_string).collect();
-    let lines = reports::for_periods(fed, &keys).await?;
+    let reporters = reports::reporters(fed, &keys).await?;
+    let rows = reports::sums(fed, &keys, Some(metric), None).await?;
     Ok(periods
         .into_iter()
         .map(|p| {
             let key = p.to_string();
-            let mine: Vec<ReportLine> = lines.iter().filter(|l| l.period == key).cloned().collect();
-            let t = build(p, &known, &mine, None);
-            let (low, high) = t
-                .cells
+            let (low, high) = rows
                 .iter()
-                .filter(|c| c.metric == metric)
-                .fold((0, 0), |(l, h), c| (l + c.low, h + c.high));
+                .filter(|r| r.period == key)
+                .fold((0, 0), |(l, h), r| (l + r.low, h + r.high));
             TrendPoint {
                 period: p,
                 low,
                 high,
-                coverage: t.coverage,
+                coverage: Coverage {
+                    reported: reporters
+                        .iter()
+                        .filter(|(period, ..)| *period == key)
+                        .count(),
+                    known,
+                },
             }
         })
         .collect())
@@ -288,44 +279,37 @@ pub async fn directory(fed: &Federation) -> Result<Vec<DirectoryLine>> {
 mod tests {
     use super::*;
 
-    fn line(origin: &str, figures: Vec<Figure>) -> ReportLine {
-        ReportLine {
-            origin: origin.into(),
+    fn row(grp: Option<&str>, metric: &str, initiatives: i64, low: i64, high: i64) -> SumRow {
+        SumRow {
+            grp: grp.map(str::to_owned),
             period: "2026-10".into(),
-            figures,
-            provisional: false,
-            forwardable: true,
-            version: chrono::Utc::now(),
-            via: Vec::new(),
-        }
-    }
-
-    fn f(metric: &str, value: Option<i64>) -> Figure {
-        Figure {
             metric: metric.into(),
             category: None,
-            value,
-            suppressed: value.is_none(),
-            rounded: false,
-            entered: false,
+            initiatives,
+            suppressed: i64::from(low != high),
+            low,
+            high,
         }
     }
 
     #[test]
-    fn suppressed_cells_make_a_range() {
-        let lines = [
-            line("a", vec![f("members", Some(100)), f("volunteers", None)]),
-            line("b", vec![f("members", Some(20)), f("volunteers", Some(7))]),
-        ];
-        let cells = sum(lines.iter());
-        assert_eq!((cells[0].low, cells[0].high), (120, 120));
-        assert_eq!((cells[1].low, cells[1].high), (8, 11));
+    fn sums_become_cells_and_ranges_read_as_ranges() {
+        let cells = cells(&[
+            row(Some("Drenthe"), "volunteers", 1, 1, 4),
+            row(Some("Twente"), "volunteers", 1, 7, 7),
+            row(Some("Drenthe"), "members", 2, 120, 120),
+        ]);
+        assert_eq!(cells[0].metric, "members", "in the order of the vocabulary");
+        assert_eq!(
+            (cells[1].low, cells[1].high, cells[1].initiatives),
+            (8, 11, 2)
+        );
         assert_eq!(cells[1].text(), "8–11");
         assert_eq!(dutch_number(1234567), "1.234.567");
     }
 
     #[test]
-    fn coverage_counts_known_initiatives_once() {
+    fn coverage_counts_known_initiatives_per_group() {
         let known: Vec<KnownInitiative> = ["a", "b", "c"]
             .iter()
             .map(|a| KnownInitiative {
@@ -337,12 +321,13 @@ mod tests {
                 followed: true,
             })
             .collect();
-        let lines = [
-            line("a", vec![f("members", Some(10))]),
-            line("b", vec![f("members", Some(5))]),
-            line("stranger", vec![f("members", Some(1000))]),
-        ];
-        let t = build(Period::Month(2026, 10), &known, &lines, Some(By::Region));
+        let t = assemble(
+            Period::Month(2026, 10),
+            &known,
+            &["a".into(), "b".into()],
+            &[row(Some("Drenthe"), "members", 2, 15, 15)],
+            Some(By::Region),
+        );
         assert_eq!(
             t.coverage,
             Coverage {
@@ -353,11 +338,19 @@ mod tests {
         assert_eq!(t.cells[0].low, 15);
         assert_eq!(t.groups.len(), 2);
         assert_eq!(
+            t.groups[0].coverage,
+            Coverage {
+                reported: 2,
+                known: 2
+            }
+        );
+        assert_eq!(
             t.groups[1].coverage,
             Coverage {
                 reported: 0,
                 known: 1
             }
         );
+        assert!(t.groups[1].cells.is_empty());
     }
 }

@@ -119,6 +119,7 @@ pub async fn save(db: &Db, s: &DisclosureSettings) -> Result<()> {
     } else {
         row.insert(db.write()).await?;
     }
+    super::public::forget();
     Ok(())
 }
 

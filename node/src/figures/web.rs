@@ -60,10 +60,7 @@ fn shown(lang: crate::i18n::Lang, d: &Disclosed) -> Vec<ShownFigure> {
     d.figures
         .iter()
         .map(|f| ShownFigure {
-            label: match &f.category {
-                Some(c) => format!("{} ({c})", super::label(lang, &f.metric)),
-                None => super::label(lang, &f.metric).to_owned(),
-            },
+            label: super::cell_label(lang, &f.metric, f.category.as_deref()),
             text: match f.value {
                 _ if f.suppressed => "<5".into(),
                 Some(v) if f.rounded => format!("± {}", rollup::dutch_number(v)),
@@ -319,9 +316,7 @@ fn group_rows(t: &Totals, by: By, lang: crate::i18n::Lang) -> Vec<GroupRow> {
             name: match (by, g.key.as_str()) {
                 (_, "") => crate::i18n::text(lang, "figures.unknown_group").to_owned(),
                 (By::Region, k) => k.to_owned(),
-                (By::Kind, k) => {
-                    crate::i18n::text(lang, &format!("initiative_type.{k}")).to_owned()
-                }
+                (By::Kind, k) => super::kind_label(lang, k),
             },
             coverage: format!("{} / {}", g.coverage.reported, g.coverage.known),
             cells: HEADLINES.iter().map(|m| headline(&g.cells, m)).collect(),
@@ -333,6 +328,8 @@ fn group_rows(t: &Totals, by: By, lang: crate::i18n::Lang) -> Vec<GroupRow> {
 #[template(path = "figures_network.html")]
 struct NetworkPage {
     page: PageCtx,
+    /// Kind of each directory line, in words.
+    kinds: Vec<String>,
     period: String,
     period_name: String,
     metric: String,
@@ -369,6 +366,7 @@ async fn network_page(
         "members".to_owned()
     };
     let fed = &state.federation;
+    let directory = rollup::directory(fed).await?;
     let regions = rollup::totals(fed, period, Some(By::Region)).await?;
     let kinds = rollup::totals(fed, period, Some(By::Kind)).await?;
     let trend = rollup::trend(fed, &metric, period, 12).await?;
@@ -390,11 +388,10 @@ async fn network_page(
         .cells
         .iter()
         .map(|c| {
-            let name = match &c.category {
-                Some(cat) => format!("{} ({cat})", super::label(lang, &c.metric)),
-                None => super::label(lang, &c.metric).to_owned(),
-            };
-            (name, c.clone())
+            (
+                super::cell_label(lang, &c.metric, c.category.as_deref()),
+                c.clone(),
+            )
         })
         .collect();
     Ok(render(&NetworkPage {
@@ -437,7 +434,11 @@ async fn network_page(
                 )
             })
             .collect(),
-        directory: rollup::directory(fed).await?,
+        kinds: directory
+            .iter()
+            .map(|i| super::kind_label(lang, &i.initiative_type))
+            .collect(),
+        directory,
         totals: regions,
         metric,
         errors,
@@ -487,11 +488,18 @@ pub struct ExportQuery {
     cijfer: String,
 }
 
+/// One CSV field: quoted when needed, and never read as a formula by a
+/// spreadsheet (names come from other servers).
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
     } else {
         s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
     }
 }
 
@@ -565,7 +573,7 @@ async fn export(
                     csv_field(&i.name),
                     csv_field(&i.place),
                     csv_field(&i.region),
-                    i.initiative_type,
+                    csv_field(&i.initiative_type),
                     i.last_report.map(|d| d.to_string()).unwrap_or_default(),
                     csv_field(&i.actor)
                 ));
@@ -620,17 +628,8 @@ struct ImpactPage {
     figures: Vec<PublicFigure>,
 }
 
-fn cell_text(value: i64, round: bool) -> String {
-    match super::disclose::cell(value, round) {
-        (_, true, _) => "<5".into(),
-        (Some(v), _, true) => format!("± {}", rollup::dutch_number(v)),
-        (Some(v), _, _) => rollup::dutch_number(v),
-        (None, ..) => String::new(),
-    }
-}
-
 /// The initiative's public impact page: the figures it chose to make
-/// public, per year, with the same small-count suppression as its reports.
+/// public, per year, with the same disclosure as its reports.
 async fn impact_page(
     State(state): State<AppState>,
     page: PageCtx,
@@ -646,74 +645,51 @@ async fn impact_page(
         .ok()
         .filter(|y| (2000..=this_year).contains(y))
         .unwrap_or(this_year);
-    let s = settings::get(&state.db).await?;
     let profile = state.profile().await;
-    let mut figures = Vec::new();
-    if !s.public_metrics.is_empty() {
-        let whole =
-            super::compute::compute(&state.db, Period::Year(year), s.hour_rate_cents).await?;
-        let mut months = Vec::new();
-        for m in 1..=12 {
-            let p = Period::Month(year, m);
-            if p.start() > today {
-                break;
-            }
-            months.push((
-                p,
-                super::compute::compute(&state.db, p, s.hour_rate_cents).await?,
-            ));
-        }
-        for m in METRICS
-            .iter()
-            .filter(|m| s.public_metrics.iter().any(|k| k == m.key))
-        {
-            let sum = |list: &[super::compute::Computed]| -> i64 {
-                list.iter()
-                    .filter(|c| c.metric == m.key)
-                    .map(|c| c.value)
-                    .sum()
+    let figures = super::public::year(&state.db, year, today)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let label = super::label(lang, m.metric);
+            let year_text = if m.low == m.high {
+                rollup::dutch_number(m.low)
+            } else {
+                format!(
+                    "{}–{}",
+                    rollup::dutch_number(m.low),
+                    rollup::dutch_number(m.high)
+                )
             };
-            let per_month: Vec<(Period, i64)> = months.iter().map(|(p, l)| (*p, sum(l))).collect();
-            let bars: Vec<Bar> = per_month
+            let months: Vec<(String, String)> = m
+                .months
                 .iter()
-                .map(|(p, v)| {
-                    let (shown, suppressed, _) = super::disclose::cell(*v, s.round_to_five);
-                    // A suppressed month is drawn as its range, 1 to 4.
-                    let (low, high) = if suppressed {
-                        (1, 4)
-                    } else {
-                        (shown.unwrap_or(0), shown.unwrap_or(0))
-                    };
-                    Bar {
-                        label: short(*p),
-                        low,
-                        high,
-                    }
-                })
+                .map(|(p, text, ..)| (p.dutch(), text.clone()))
                 .collect();
-            let label = super::label(lang, m.key);
-            let month_rows: Vec<(String, String)> = per_month
-                .iter()
-                .map(|(p, v)| (p.dutch(), cell_text(*v, s.round_to_five)))
-                .collect();
-            figures.push(PublicFigure {
+            PublicFigure {
                 label,
-                definition: super::definition(lang, m.key),
-                year_text: cell_text(sum(&whole), s.round_to_five),
+                definition: super::definition(lang, m.metric),
                 chart: svg::bars(
-                    &format!("c-{}", m.key),
+                    &format!("c-{}", m.metric),
                     &format!("{label} {year}"),
-                    &month_rows
+                    &months
                         .iter()
                         .map(|(p, v)| format!("{p}: {v}"))
                         .collect::<Vec<_>>()
                         .join("; "),
-                    &bars,
+                    &m.months
+                        .iter()
+                        .map(|(p, _, low, high)| Bar {
+                            label: short(*p),
+                            low: *low,
+                            high: *high,
+                        })
+                        .collect::<Vec<_>>(),
                 ),
-                months: month_rows,
-            });
-        }
-    }
+                year_text,
+                months,
+            }
+        })
+        .collect();
     Ok(render(&ImpactPage {
         name: profile.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
         place: profile.map(|p| p.place).unwrap_or_default(),

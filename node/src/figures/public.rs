@@ -1,0 +1,104 @@
+//! The public impact page's figures: what the initiative chose to make
+//! public, per year and month, under the same disclosure as its reports
+//! (1 to 4 as "<5", the social value hidden with small hour counts). A
+//! year is shown as the range its months allow, so a hidden month cannot
+//! be worked out by subtraction. Worked out at most once a minute per
+//! year: the page is open to anyone.
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use noaber_federation::figures::{METRICS, Period, contribution};
+
+use super::{Result, compute, disclose, settings};
+use crate::db::Db;
+
+/// One public metric: its year as a range and its months as disclosed.
+#[derive(Debug, Clone)]
+pub struct PublicMetric {
+    pub metric: &'static str,
+    pub low: i64,
+    pub high: i64,
+    /// Month, shown value ("<5", "± 15", "12"), and the range drawn.
+    pub months: Vec<(Period, String, i64, i64)>,
+}
+
+type Cached = (Instant, Vec<PublicMetric>);
+
+static CACHE: LazyLock<Mutex<HashMap<i32, Cached>>> = LazyLock::new(Default::default);
+const FRESH: Duration = Duration::from_secs(60);
+
+/// The public figures of `year`, up to `today`.
+pub async fn year(db: &Db, year: i32, today: chrono::NaiveDate) -> Result<Vec<PublicMetric>> {
+    if let Ok(cache) = CACHE.lock()
+        && let Some((at, v)) = cache.get(&year)
+        && at.elapsed() < FRESH
+    {
+        return Ok(v.clone());
+    }
+    let s = settings::get(db).await?;
+    let mut out = Vec::new();
+    if !s.public_metrics.is_empty() {
+        let mut months = Vec::new();
+        for m in 1..=12 {
+            let p = Period::Month(year, m);
+            if p.start() > today {
+                break;
+            }
+            let computed = compute::compute(db, p, s.hour_rate_cents).await?;
+            months.push((
+                p,
+                disclose::disclose(&computed, &s.public_metrics, s.round_to_five),
+            ));
+        }
+        for m in METRICS
+            .iter()
+            .filter(|m| s.public_metrics.iter().any(|k| k == m.key))
+        {
+            let mut metric = PublicMetric {
+                metric: m.key,
+                low: 0,
+                high: 0,
+                months: Vec::new(),
+            };
+            for (p, figures) in &months {
+                let (mut low, mut high, mut shown) = (0, 0, Vec::new());
+                for f in figures.iter().filter(|f| f.metric == m.key) {
+                    let (l, h) = contribution(f);
+                    low += l;
+                    high += h;
+                    shown.push(f.clone());
+                }
+                let text = match shown.as_slice() {
+                    [f] if f.suppressed => "<5".to_owned(),
+                    [f] if f.rounded => format!(
+                        "± {}",
+                        super::rollup::dutch_number(f.value.unwrap_or_default())
+                    ),
+                    _ if low == high => super::rollup::dutch_number(low),
+                    _ => format!(
+                        "{}–{}",
+                        super::rollup::dutch_number(low),
+                        super::rollup::dutch_number(high)
+                    ),
+                };
+                metric.low += low;
+                metric.high += high;
+                metric.months.push((*p, text, low, high));
+            }
+            out.push(metric);
+        }
+    }
+    if let Ok(mut cache) = CACHE.lock() {
+        cache.insert(year, (Instant::now(), out.clone()));
+    }
+    Ok(out)
+}
+
+/// Forgets what was worked out, after the settings changed.
+pub fn forget() {
+    if let Ok(mut cache) = CACHE.lock() {
+        cache.clear();
+    }
+}
