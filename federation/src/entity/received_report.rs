@@ -2,7 +2,8 @@ use sea_orm::entity::prelude::*;
 
 /// A figures report from an initiative: the latest version per initiative
 /// and period, however many paths it came by. Counts only. A deleted one
-/// keeps its version (so an older copy cannot come back) and no figures.
+/// keeps its version (so an older copy cannot come back). Its figures are
+/// rows of `received_figures`; a deleted one has none.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "received_reports")]
 pub struct Model {
@@ -14,9 +15,6 @@ pub struct Model {
     pub period: String,
     pub starts_on: Date,
     pub ends_on: Date,
-    /// The figures as JSON (`[{metric, value} or {metric, suppressed}]`).
-    #[sea_orm(column_type = "Text")]
-    pub figures: String,
     pub forwardable: bool,
     pub provisional: bool,
     /// When the origin wrote this version.

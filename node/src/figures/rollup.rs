@@ -135,13 +135,22 @@ pub fn cells<'a>(rows: impl IntoIterator<Item = &'a SumRow>) -> Vec<TotalCell> {
 
 /// The totals of one period over the known initiatives.
 pub async fn totals(fed: &Federation, period: Period, by: Option<By>) -> Result<Totals> {
-    let key = period.to_string();
     let known = reports::known_initiatives(fed).await?;
+    totals_with(fed, &known, period, by).await
+}
+
+async fn totals_with(
+    fed: &Federation,
+    known: &[KnownInitiative],
+    period: Period,
+    by: Option<By>,
+) -> Result<Totals> {
+    let key = period.to_string();
     let lines = reports::reporters(fed, std::slice::from_ref(&key)).await?;
     let provisional = lines.iter().filter(|(_, _, p)| *p).count();
     let reporters: Vec<String> = lines.into_iter().map(|(_, origin, _)| origin).collect();
     let rows = reports::sums(fed, &[key], None, by.map(By::wire)).await?;
-    let mut t = assemble(period, &known, &reporters, &rows, by);
+    let mut t = assemble(period, known, &reporters, &rows, by);
     t.provisional = provisional;
     Ok(t)
 }
@@ -211,6 +220,16 @@ pub async fn trend(
     n: usize,
 ) -> Result<Vec<TrendPoint>> {
     let known = reports::known_initiatives(fed).await?.len();
+    trend_with(fed, known, metric, last, n).await
+}
+
+async fn trend_with(
+    fed: &Federation,
+    known: usize,
+    metric: &str,
+    last: Period,
+    n: usize,
+) -> Result<Vec<TrendPoint>> {
     let periods = last.trail(n);
     let keys: Vec<String> = periods.iter().map(Period::to_string).collect();
     let reporters = reports::reporters(fed, &keys).await?;
@@ -254,7 +273,13 @@ pub struct DirectoryLine {
 }
 
 pub async fn directory(fed: &Federation) -> Result<Vec<DirectoryLine>> {
-    let known = reports::known_initiatives(fed).await?;
+    directory_with(fed, reports::known_initiatives(fed).await?).await
+}
+
+async fn directory_with(
+    fed: &Federation,
+    known: Vec<KnownInitiative>,
+) -> Result<Vec<DirectoryLine>> {
     let last = reports::last_reports(fed).await?;
     let mut out: Vec<DirectoryLine> = known
         .into_iter()
@@ -273,6 +298,25 @@ pub async fn directory(fed: &Federation) -> Result<Vec<DirectoryLine>> {
         .collect();
     out.sort_by_key(|a| a.name.to_lowercase());
     Ok(out)
+}
+
+/// Everything the network dashboard shows, with the known initiatives
+/// read once.
+pub struct Dashboard {
+    pub by_region: Totals,
+    pub by_kind: Totals,
+    pub trend: Vec<TrendPoint>,
+    pub directory: Vec<DirectoryLine>,
+}
+
+pub async fn dashboard(fed: &Federation, period: Period, metric: &str) -> Result<Dashboard> {
+    let known = reports::known_initiatives(fed).await?;
+    Ok(Dashboard {
+        by_region: totals_with(fed, &known, period, Some(By::Region)).await?,
+        by_kind: totals_with(fed, &known, period, Some(By::Kind)).await?,
+        trend: trend_with(fed, known.len(), metric, period, 12).await?,
+        directory: directory_with(fed, known).await?,
+    })
 }
 
 #[cfg(test)]

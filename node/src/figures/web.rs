@@ -365,11 +365,12 @@ async fn network_page(
         }
         "members".to_owned()
     };
-    let fed = &state.federation;
-    let directory = rollup::directory(fed).await?;
-    let regions = rollup::totals(fed, period, Some(By::Region)).await?;
-    let kinds = rollup::totals(fed, period, Some(By::Kind)).await?;
-    let trend = rollup::trend(fed, &metric, period, 12).await?;
+    let rollup::Dashboard {
+        by_region: regions,
+        by_kind: kinds,
+        trend,
+        directory,
+    } = rollup::dashboard(&state.federation, period, &metric).await?;
     let label = super::label(lang, &metric);
     let chart = svg::bars(
         "trend",
