@@ -516,6 +516,57 @@ async fn bad_figures_are_refused_with_the_field_named_and_bad_reports_store_noth
     })
     .await;
 
+    // Sent by itself when chosen: the month, quarter and year that ended
+    // last, each once.
+    let res = api
+        .put("/api/v1/figures/settings")
+        .json(&json!({
+            "shared_metrics": ["members", "rides"], "public_metrics": [], "open_data_metrics": [],
+            "round_to_five": true, "forwardable": true, "auto_send": true, "hour_rate_cents": 1471
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let db = noaber_node::db::Db::connect(&a.settings).await.unwrap();
+    let fa = a.federation().await;
+    assert_eq!(
+        noaber_node::figures::sent::send_due(&db, &fa)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        noaber_node::figures::sent::send_due(&db, &fa)
+            .await
+            .unwrap(),
+        0
+    );
+    db.close().await;
+    let sent = body(api.get("/api/v1/reports").send().await.unwrap()).await;
+    let periods: Vec<&str> = sent
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["period"].as_str().unwrap())
+        .collect();
+    let today = now.date_naive();
+    for p in noaber_federation::figures::Period::last_ended(today) {
+        assert!(
+            periods.contains(&p.to_string().as_str()),
+            "{p} in {periods:?}"
+        );
+    }
+    let month = noaber_federation::figures::Period::last_ended(today)[0].to_string();
+    eventually(20, "the month's report arrives", || async {
+        noaber_federation::reports::for_periods(&fn_, std::slice::from_ref(&month))
+            .await
+            .unwrap()
+            .first()
+            .is_some_and(|l| !l.provisional)
+    })
+    .await;
+
     // Reports a careless or hostile server might send.
     let report = |from: &TestNode, figures: Value, period: &str| {
         let actor = actor_url(from);
