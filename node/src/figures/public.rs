@@ -1,8 +1,10 @@
 //! The public impact page's figures: what the initiative chose to make
 //! public, per year and month, under the same disclosure as its reports
 //! (1 to 4 as "<5", the social value hidden with small hour counts). A
-//! year is shown as the range its months allow, so a hidden month cannot
-//! be worked out by subtraction. Worked out at most once a minute per
+//! year of a figure that adds up over months (hours, rides) is shown as
+//! the range its months allow, so a hidden month cannot be worked out by
+//! subtraction; a figure of a moment (members on the last day) or of
+//! distinct people is the year's own. Worked out at most once a minute per
 //! year: the page is open to anyone.
 
 use std::collections::HashMap;
@@ -40,6 +42,8 @@ pub async fn year(db: &Db, year: i32, today: chrono::NaiveDate) -> Result<Vec<Pu
     let s = settings::get(db).await?;
     let mut out = Vec::new();
     if !s.public_metrics.is_empty() {
+        let whole = compute::compute(db, Period::Year(year), s.hour_rate_cents).await?;
+        let whole = disclose::disclose(&whole, &s.public_metrics, s.round_to_five);
         let mut months = Vec::new();
         for m in 1..=12 {
             let p = Period::Month(year, m);
@@ -87,6 +91,15 @@ pub async fn year(db: &Db, year: i32, today: chrono::NaiveDate) -> Result<Vec<Pu
                 metric.high += high;
                 metric.months.push((*p, text, low, high));
             }
+            if !adds_up(m.key) {
+                let (low, high) = whole
+                    .iter()
+                    .filter(|f| f.metric == m.key)
+                    .map(contribution)
+                    .fold((0, 0), |(l, h), (a, b)| (l + a, h + b));
+                metric.low = low;
+                metric.high = high;
+            }
             out.push(metric);
         }
     }
@@ -94,6 +107,14 @@ pub async fn year(db: &Db, year: i32, today: chrono::NaiveDate) -> Result<Vec<Pu
         cache.insert(year, (Instant::now(), out.clone()));
     }
     Ok(out)
+}
+
+/// Whether a year's figure is the sum of its months.
+fn adds_up(metric: &str) -> bool {
+    !matches!(
+        metric,
+        "members" | "volunteers" | "active_volunteers" | "bottlenecks_open"
+    )
 }
 
 /// Forgets what was worked out, after the settings changed.
