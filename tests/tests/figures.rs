@@ -8,12 +8,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::federation::{actor_url, eventually, post_signed};
-use crate::knowledge::{contains_ignoring_case, database_bytes};
+use crate::knowledge::{admin, contains_ignoring_case, database_bytes, follow};
 use noaber_tests::{Api, TestNode, json as body};
-
-async fn admin(node: &TestNode) -> Api {
-    node.api(&node.token_for("beheerder").await)
-}
 
 /// Sets the region and kind of initiative a node announces.
 async fn place_in(node: &TestNode, region: &str, kind: &str) {
@@ -124,32 +120,6 @@ async fn sent_activities(node: &TestNode) -> Vec<String> {
         .collect();
     db.close().await;
     out
-}
-
-async fn follow(follower: &TestNode, target: &TestNode, approve: bool) {
-    use crate::federation::{follower_state, following_state};
-    follower
-        .cli(&["follow", &format!("{}/", target.base)], "")
-        .await
-        .unwrap();
-    let who = actor_url(follower);
-    if approve {
-        let ft = target.federation().await;
-        eventually(10, "the follow request arrives", || async {
-            follower_state(&ft, &who).await.as_deref() == Some("pending")
-        })
-        .await;
-        target
-            .cli(&["followers", "approve", &who], "")
-            .await
-            .unwrap();
-    }
-    let ff = follower.federation().await;
-    let whom = actor_url(target);
-    eventually(10, "the follow is accepted", || async {
-        following_state(&ff, &whom).await.as_deref() == Some("accepted")
-    })
-    .await;
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use noaber_tests::{Api, TestNode, json as body};
 
 /// `follower` follows `target`; an initiative approves by hand, a network
 /// node approves by itself.
-async fn follow(follower: &TestNode, target: &TestNode, target_is_initiative: bool) {
+pub(crate) async fn follow(follower: &TestNode, target: &TestNode, target_is_initiative: bool) {
     follower
         .cli(&["follow", &format!("{}/", target.base)], "")
         .await
@@ -36,7 +36,7 @@ async fn follow(follower: &TestNode, target: &TestNode, target_is_initiative: bo
     .await;
 }
 
-async fn admin(node: &TestNode) -> Api {
+pub(crate) async fn admin(node: &TestNode) -> Api {
     node.api(&node.token_for("beheerder").await)
 }
 

@@ -109,15 +109,8 @@ async fn own_view(
         .collect();
     let today = chrono::Utc::now().date_naive();
     let d = sent::prepare(&state.db, period, None, !period.has_ended(today), today).await?;
-    let is_network = state
-        .profile()
-        .await
-        .is_some_and(|p| p.kind != noaber_federation::NodeKind::Initiative);
-    let status = if errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let is_network = is_network(state).await;
+    let status = status_for(&errors);
     Ok((
         status,
         render(&OwnPage {
@@ -207,6 +200,22 @@ struct SettingsPage {
     is_network: bool,
 }
 
+async fn is_network(state: &AppState) -> bool {
+    state
+        .profile()
+        .await
+        .is_some_and(|p| p.kind != noaber_federation::NodeKind::Initiative)
+}
+
+/// A form shown again with its errors answers 422.
+fn status_for(errors: &Invalid) -> axum::http::StatusCode {
+    if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 fn euros(cents: i32) -> String {
     format!("{},{:02}", cents / 100, cents % 100)
 }
@@ -229,15 +238,8 @@ async fn settings_view(
     errors: Invalid,
 ) -> Result<Response, AppError> {
     let lang = page.t.0;
-    let is_network = state
-        .profile()
-        .await
-        .is_some_and(|p| p.kind != noaber_federation::NodeKind::Initiative);
-    let status = if errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let is_network = is_network(state).await;
+    let status = status_for(&errors);
     Ok((
         status,
         render(&SettingsPage {
