@@ -58,21 +58,6 @@ impl Period {
         }
     }
 
-    pub fn year(self) -> i32 {
-        match self {
-            Self::Year(y) | Self::Quarter(y, _) | Self::Month(y, _) => y,
-        }
-    }
-
-    /// `year`, `quarter` or `month`.
-    pub fn granularity(self) -> &'static str {
-        match self {
-            Self::Year(_) => "year",
-            Self::Quarter(..) => "quarter",
-            Self::Month(..) => "month",
-        }
-    }
-
     /// The first day.
     pub fn start(self) -> NaiveDate {
         let (y, m) = match self {
@@ -190,6 +175,16 @@ pub enum Source {
     Entered,
     /// Worked out from other figures.
     Derived,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Computed => "computed",
+            Self::Entered => "entered",
+            Self::Derived => "derived",
+        }
+    }
 }
 
 /// One metric of the vocabulary.

@@ -23,32 +23,15 @@ pub async fn pass_on(
     if !local.relays() {
         return Ok(());
     }
-    let skip: Vec<&str> = [Some(origin), via]
-        .into_iter()
-        .flatten()
-        .map(Url::as_str)
-        .collect();
-    let inboxes = follows::follower_inboxes_except(fed, &skip).await?;
-    if inboxes.is_empty() {
-        return Ok(());
-    }
+    let inboxes = follows::follower_inboxes_except(fed, &skip(origin, via)).await?;
     let (to, cc) = if public {
         (json!([PUBLIC]), json!([local.followers()]))
     } else {
         (json!([local.followers()]), json!([]))
     };
-    let announce = json!({
-        "@context": actor::context(),
-        "id": outbox::new_activity_id(local.base()),
-        "type": "Announce",
-        "actor": local.id(),
-        "to": to,
-        "cc": cc,
-        "audience": local.id(),
-        "object": activity,
-    });
-    outbox::enqueue(fed, &announce, &inboxes).await?;
-    tracing::info!(inboxes = inboxes.len(), "relayed to followers");
+    if announce(fed, &local, activity, &inboxes, to, cc).await? {
+        tracing::info!(inboxes = inboxes.len(), "relayed to followers");
+    }
     Ok(())
 }
 
@@ -65,26 +48,46 @@ pub async fn pass_on_report(
     if local.node_kind() != Some(crate::NodeKind::Regional) {
         return Ok(());
     }
-    let skip: Vec<&str> = [Some(origin), via]
+    let inboxes = follows::follower_inboxes_of_kind(fed, "national", &skip(origin, via)).await?;
+    let to = json!([local.followers()]);
+    if announce(fed, &local, activity, &inboxes, to, json!([])).await? {
+        tracing::info!(inboxes = inboxes.len(), "figures report passed on");
+    }
+    Ok(())
+}
+
+/// The origin and the relay it came through hear nothing back.
+fn skip<'a>(origin: &'a Url, via: Option<&'a Url>) -> Vec<&'a str> {
+    [Some(origin), via]
         .into_iter()
         .flatten()
         .map(Url::as_str)
-        .collect();
-    let inboxes = follows::follower_inboxes_of_kind(fed, "national", &skip).await?;
+        .collect()
+}
+
+/// Queues an `Announce` of `activity` (FEP-1b12: `audience` names us) to
+/// `inboxes`; nothing when there are none. Whether it queued one.
+async fn announce(
+    fed: &Federation,
+    local: &actor::LocalActor,
+    activity: Value,
+    inboxes: &[String],
+    to: Value,
+    cc: Value,
+) -> Result<bool> {
     if inboxes.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let announce = json!({
         "@context": actor::context(),
         "id": outbox::new_activity_id(local.base()),
         "type": "Announce",
         "actor": local.id(),
-        "to": [local.followers()],
-        "cc": [],
+        "to": to,
+        "cc": cc,
         "audience": local.id(),
         "object": activity,
     });
-    outbox::enqueue(fed, &announce, &inboxes).await?;
-    tracing::info!(inboxes = inboxes.len(), "figures report passed on");
-    Ok(())
+    outbox::enqueue(fed, &announce, inboxes).await?;
+    Ok(true)
 }

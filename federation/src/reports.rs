@@ -174,17 +174,11 @@ pub async fn find(fed: &Federation, object_id: &str) -> Result<Option<received_r
         .await?)
 }
 
-/// Takes a report out of the totals, on its origin's word only. The
-/// deletion becomes the row's version, so a copy written before it and
-/// still on its way through a region is stale when it arrives.
-pub async fn delete(fed: &Federation, object_id: &str, actor: &str) -> Result<()> {
-    let Some(row) = find(fed, object_id).await? else {
-        return Err(Error::Ignored("a deletion of something we do not keep"));
-    };
-    if row.origin_actor != actor {
-        tracing::warn!("a deletion of a report by someone other than its origin was refused");
-        return Err(Error::Forbidden);
-    }
+/// Takes a report out of the totals (the caller checked that its origin
+/// asked). The deletion becomes the row's version, so a copy written
+/// before it and still on its way through a region is stale when it
+/// arrives.
+pub async fn delete(fed: &Federation, row: received_report::Model) -> Result<()> {
     if row.deleted_at.is_some() {
         return Ok(());
     }
@@ -251,33 +245,22 @@ pub async fn for_periods(fed: &Federation, periods: &[String]) -> Result<Vec<Rep
         .collect())
 }
 
-/// Every initiative that sent a standing report, with the end of the
-/// latest period it reported on and when that arrived.
-pub async fn last_reports(fed: &Federation) -> Result<Vec<(String, NaiveDate, DateTime<Utc>)>> {
+/// Every initiative that sent a standing report, with the end (the day
+/// after) of the latest period it reported on.
+pub async fn last_reports(
+    fed: &Federation,
+) -> Result<std::collections::HashMap<String, NaiveDate>> {
     Ok(received_report::Entity::find()
         .select_only()
         .column(received_report::Column::OriginActor)
         .column_as(received_report::Column::EndsOn.max(), "ends_on")
-        .column_as(received_report::Column::ReceivedAt.max(), "received_at")
         .filter(received_report::Column::DeletedAt.is_null())
         .group_by(received_report::Column::OriginActor)
-        .into_tuple()
+        .into_tuple::<(String, NaiveDate)>()
         .all(fed.read())
-        .await?)
-}
-
-/// The periods any standing report covers, newest first.
-pub async fn periods(fed: &Federation) -> Result<Vec<String>> {
-    let mut p: Vec<String> = received_report::Entity::find()
-        .select_only()
-        .column(received_report::Column::Period)
-        .filter(received_report::Column::DeletedAt.is_null())
-        .distinct()
-        .into_tuple()
-        .all(fed.read())
-        .await?;
-    p.sort_by(|a, b| b.cmp(a));
-    Ok(p)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// An initiative this node knows: one it follows, or one whose report

@@ -61,8 +61,9 @@ pub(super) async fn apply(
     let fed = data.app_data();
     if let Some(r) = crate::reports::find(fed, object.as_str()).await? {
         let forwardable = r.forwardable;
-        crate::reports::delete(fed, object.as_str(), &r.origin_actor).await?;
-        if forwardable && let Ok(origin) = Url::parse(&r.origin_actor) {
+        let origin = r.origin_actor.clone();
+        crate::reports::delete(fed, r).await?;
+        if forwardable && let Ok(origin) = Url::parse(&origin) {
             relay::pass_on_report(fed, activity, &origin, via).await?;
         }
         return Ok(());

@@ -92,10 +92,20 @@ async fn own_figures(
     Ok(Json(own(&state, period, Lang::Nl).await?))
 }
 
-pub async fn own(state: &AppState, period: Period, lang: Lang) -> Result<OwnFigures, AppError> {
+async fn own(state: &AppState, period: Period, lang: Lang) -> Result<OwnFigures, AppError> {
     let s = settings::get(&state.db).await?;
     let computed = compute::compute(&state.db, period, s.hour_rate_cents).await?;
-    Ok(OwnFigures {
+    Ok(own_from(period, computed, &s, lang))
+}
+
+/// Own figures with their words, from figures already counted.
+pub fn own_from(
+    period: Period,
+    computed: Vec<compute::Computed>,
+    s: &DisclosureSettings,
+    lang: Lang,
+) -> OwnFigures {
+    OwnFigures {
         period: period.to_string(),
         running: !period.has_ended(chrono::Utc::now().date_naive()),
         figures: computed
@@ -103,10 +113,7 @@ pub async fn own(state: &AppState, period: Period, lang: Lang) -> Result<OwnFigu
             .map(|c| FigureView {
                 label: super::cell_label(lang, c.metric, c.category.as_deref()),
                 definition: super::definition(lang, c.metric),
-                source: serde_json::to_value(c.source)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                source: c.source.as_str().to_owned(),
                 metric: c.metric,
                 category: c.category,
                 value: c.value,
@@ -114,7 +121,7 @@ pub async fn own(state: &AppState, period: Period, lang: Lang) -> Result<OwnFigu
             .collect(),
         hour_rate_cents: s.hour_rate_cents,
         hour_rate_source: crate::i18n::text(lang, "figures.rate_source"),
-    })
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

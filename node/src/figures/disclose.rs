@@ -3,12 +3,9 @@
 //! rounding, the rest go as the nearest multiple of 5. Only the metrics the
 //! initiative chose to share are in the report.
 
-use noaber_federation::figures::Figure;
+use noaber_federation::figures::{Figure, THRESHOLD};
 
 use super::compute::Computed;
-
-/// Counts below this (and above 0) are suppressed.
-pub const THRESHOLD: i64 = 5;
 
 /// What one true count becomes.
 pub fn cell(value: i64, round_to_five: bool) -> (Option<i64>, bool, bool) {

@@ -75,17 +75,8 @@ pub async fn year(db: &Db, year: i32, today: chrono::NaiveDate) -> Result<Vec<Pu
                     shown.push(f.clone());
                 }
                 let text = match shown.as_slice() {
-                    [f] if f.suppressed => "<5".to_owned(),
-                    [f] if f.rounded => format!(
-                        "± {}",
-                        super::rollup::dutch_number(f.value.unwrap_or_default())
-                    ),
-                    _ if low == high => super::rollup::dutch_number(low),
-                    _ => format!(
-                        "{}–{}",
-                        super::rollup::dutch_number(low),
-                        super::rollup::dutch_number(high)
-                    ),
+                    [f] => super::rollup::figure_text(f),
+                    _ => super::rollup::range_text(low, high),
                 };
                 metric.low += low;
                 metric.high += high;

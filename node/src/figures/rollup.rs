@@ -29,17 +29,28 @@ pub struct TotalCell {
 }
 
 impl TotalCell {
-    pub fn exact(&self) -> bool {
-        self.low == self.high
-    }
-
-    /// "1.234", "120–132", or "≥ 3" when nothing but suppressed cells.
+    /// "1.234", or "120–132" when suppressed or rounded cells make a range.
     pub fn text(&self) -> String {
-        if self.exact() {
-            dutch_number(self.low)
-        } else {
-            format!("{}–{}", dutch_number(self.low), dutch_number(self.high))
-        }
+        range_text(self.low, self.high)
+    }
+}
+
+/// A total as people read it: "1.234", or "120–132" for a range.
+pub fn range_text(low: i64, high: i64) -> String {
+    if low == high {
+        dutch_number(low)
+    } else {
+        format!("{}–{}", dutch_number(low), dutch_number(high))
+    }
+}
+
+/// One disclosed figure as people read it: "<5", "± 15" or "12".
+pub fn figure_text(f: &noaber_federation::figures::Figure) -> String {
+    match f.value {
+        _ if f.suppressed => "<5".into(),
+        Some(v) if f.rounded => format!("± {}", dutch_number(v)),
+        Some(v) => dutch_number(v),
+        None => String::new(),
     }
 }
 
@@ -284,10 +295,7 @@ async fn directory_with(
     let mut out: Vec<DirectoryLine> = known
         .into_iter()
         .map(|k| DirectoryLine {
-            last_report: last
-                .iter()
-                .find(|(o, _, _)| *o == k.actor)
-                .and_then(|(_, end, _)| end.pred_opt()),
+            last_report: last.get(&k.actor).and_then(|end| end.pred_opt()),
             name: k.name.unwrap_or_else(|| k.actor.clone()),
             place: k.place.unwrap_or_default(),
             region: k.region.unwrap_or_default(),

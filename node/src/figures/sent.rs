@@ -45,12 +45,23 @@ pub async fn prepare(
     let provisional = provisional && !period.has_ended(today);
     let s = settings::get(db).await?;
     let computed = compute::compute(db, period, s.hour_rate_cents).await?;
-    Ok(Disclosed {
+    Ok(disclosed(period, &computed, &s, forwardable, provisional))
+}
+
+/// What the settings let go of figures already counted.
+pub fn disclosed(
+    period: Period,
+    computed: &[compute::Computed],
+    s: &settings::DisclosureSettings,
+    forwardable: Option<bool>,
+    provisional: bool,
+) -> Disclosed {
+    Disclosed {
         period,
-        figures: disclose::disclose(&computed, &s.shared_metrics, s.round_to_five),
+        figures: disclose::disclose(computed, &s.shared_metrics, s.round_to_five),
         forwardable: forwardable.unwrap_or(s.forwardable),
         provisional,
-    })
+    }
 }
 
 /// A report as sent, with how its delivery stands.

@@ -61,12 +61,7 @@ fn shown(lang: crate::i18n::Lang, d: &Disclosed) -> Vec<ShownFigure> {
         .iter()
         .map(|f| ShownFigure {
             label: super::cell_label(lang, &f.metric, f.category.as_deref()),
-            text: match f.value {
-                _ if f.suppressed => "<5".into(),
-                Some(v) if f.rounded => format!("± {}", rollup::dutch_number(v)),
-                Some(v) => rollup::dutch_number(v),
-                None => String::new(),
-            },
+            text: rollup::figure_text(f),
             entered: f.entered,
         })
         .collect()
@@ -102,13 +97,16 @@ async fn own_view(
         }
     };
     let lang = page.t.0;
-    let own = super::api::own(state, period, lang).await?;
+    // Counted once, shown twice: as counted, and as it would leave.
+    let s = settings::get(&state.db).await?;
+    let computed = super::compute::compute(&state.db, period, s.hour_rate_cents).await?;
+    let today = chrono::Utc::now().date_naive();
+    let d = sent::disclosed(period, &computed, &s, None, !period.has_ended(today));
+    let own = super::api::own_from(period, computed, &s, lang);
     let values = manual::get(&state.db, period).await?;
     let entered = manual::metrics()
         .map(|m| (m, values.get(m).map(i64::to_string).unwrap_or_default()))
         .collect();
-    let today = chrono::Utc::now().date_naive();
-    let d = sent::prepare(&state.db, period, None, !period.has_ended(today), today).await?;
     let is_network = is_network(state).await;
     let status = status_for(&errors);
     Ok((
@@ -300,15 +298,7 @@ fn headline(cells: &[TotalCell], metric: &str) -> String {
         .iter()
         .filter(|c| c.metric == metric)
         .fold((0, 0), |(l, h), c| (l + c.low, h + c.high));
-    TotalCell {
-        metric: metric.into(),
-        category: None,
-        low,
-        high,
-        initiatives: 0,
-        suppressed: 0,
-    }
-    .text()
+    rollup::range_text(low, high)
 }
 
 fn group_rows(t: &Totals, by: By, lang: crate::i18n::Lang) -> Vec<GroupRow> {
@@ -424,15 +414,7 @@ async fn network_page(
             .map(|p| {
                 (
                     p.period.dutch(),
-                    TotalCell {
-                        metric: String::new(),
-                        category: None,
-                        low: p.low,
-                        high: p.high,
-                        initiatives: 0,
-                        suppressed: 0,
-                    }
-                    .text(),
+                    rollup::range_text(p.low, p.high),
                     format!("{} / {}", p.coverage.reported, p.coverage.known),
                 )
             })
@@ -462,16 +444,11 @@ fn trend_description(trend: &[TrendPoint], lang: crate::i18n::Lang) -> String {
     trend
         .iter()
         .map(|p| {
-            let v = if p.low == p.high {
-                rollup::dutch_number(p.low)
-            } else {
-                format!(
-                    "{}–{}",
-                    rollup::dutch_number(p.low),
-                    rollup::dutch_number(p.high)
-                )
-            };
-            format!("{}: {v}", p.period.dutch())
+            format!(
+                "{}: {}",
+                p.period.dutch(),
+                rollup::range_text(p.low, p.high)
+            )
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -654,15 +631,7 @@ async fn impact_page(
         .into_iter()
         .map(|m| {
             let label = super::label(lang, m.metric);
-            let year_text = if m.low == m.high {
-                rollup::dutch_number(m.low)
-            } else {
-                format!(
-                    "{}–{}",
-                    rollup::dutch_number(m.low),
-                    rollup::dutch_number(m.high)
-                )
-            };
+            let year_text = rollup::range_text(m.low, m.high);
             let months: Vec<(String, String)> = m
                 .months
                 .iter()
