@@ -416,7 +416,11 @@ async fn bad_figures_are_refused_with_the_field_named_and_bad_reports_store_noth
         .await
         .unwrap();
     assert!(html.contains("Dit gaat naar het netwerk"), "{html}");
-    assert!(html.contains("<td>12</td>"), "{html}");
+    assert!(
+        html.contains(r#"data-label="Aantal">12</td>"#)
+            && html.contains(r#"data-label="Wat verstuurd wordt">12</td>"#),
+        "{html}"
+    );
     let res = browser
         .submit(
             "/cijfers/instellingen",
