@@ -98,6 +98,8 @@ pub(crate) struct Inner {
     pub version: String,
     pub forms: crate::servers::FormCache,
     pub key_owners: crate::remote::KeyOwners,
+    /// Names this process in delivery claims and job leases.
+    pub process_id: String,
     /// The library's context for `Activity` and `Object`, made once. It
     /// holds a handle to this struct, so it lives as long as the process.
     pub library:
@@ -133,9 +135,24 @@ impl Federation {
                 version: version.to_owned(),
                 forms: crate::servers::FormCache::default(),
                 key_owners: crate::remote::KeyOwners::default(),
+                process_id: new_process_id(),
                 library: tokio::sync::OnceCell::new(),
             }),
         })
+    }
+
+    /// This process's name in claims and leases: host, process id and a
+    /// random part, so that a restarted container reusing a pid is still
+    /// another process.
+    pub fn process_id(&self) -> &str {
+        &self.inner.process_id
+    }
+
+    /// Whether other processes may share the database (PostgreSQL). A
+    /// SQLite node is always one process: its data directory is locked.
+    pub fn shares_database(&self) -> bool {
+        use sea_orm::ConnectionTrait;
+        self.inner.write.get_database_backend() == sea_orm::DbBackend::Postgres
     }
 
     pub(crate) fn write(&self) -> &CheckedWriter {
@@ -231,4 +248,11 @@ pub(crate) struct Signers {
     /// The instance actor's, for relay subscriptions.
     pub instance: Signer,
     pub instance_id: String,
+}
+
+fn new_process_id() -> String {
+    use rand::Rng;
+    let host = std::env::var("HOSTNAME").unwrap_or_default();
+    let n: u32 = rand::thread_rng().r#gen();
+    format!("{host}:{}:{n:08x}", std::process::id())
 }

@@ -247,6 +247,7 @@ mod tests {
             created_at: now,
             delivered_at: None,
             host: None,
+            claimed_by: None,
         }
     }
 

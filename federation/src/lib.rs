@@ -21,6 +21,7 @@ pub mod hosts;
 pub mod inbox;
 pub mod keys;
 pub mod kind;
+pub mod leases;
 pub mod message_signature;
 pub mod net;
 pub mod network_items;
@@ -40,6 +41,7 @@ pub mod sanitize;
 pub mod servers;
 pub mod signature;
 pub mod state;
+pub mod wakeup;
 
 pub use context::{Federation, FederationSettings, Usage, UsageSource};
 pub use error::{Error, Result};

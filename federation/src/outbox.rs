@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -87,6 +87,7 @@ pub async fn enqueue(fed: &Federation, activity: &Value, inboxes: &[String]) -> 
         .insert(&txn)
         .await?;
     }
+    crate::wakeup::tell_others(&txn).await?;
     txn.commit().await?;
     fed.wake();
     Ok(row.id)
@@ -101,8 +102,17 @@ pub async fn enqueue(fed: &Federation, activity: &Value, inboxes: &[String]) -> 
 /// the circuit breaker.
 pub async fn run_worker(fed: Federation) {
     // Rows left "sending" by a crash were not confirmed: send them again
-    // (receivers ignore a repeated activity id).
-    let _ = unclaim(&fed, Condition::all()).await;
+    // (receivers ignore a repeated activity id). Alone on SQLite, every
+    // claim is a dead one; on PostgreSQL other live processes may hold
+    // claims, so only expired leases are taken over.
+    let _ = if fed.shares_database() {
+        reclaim_stale(&fed).await
+    } else {
+        unclaim(&fed, Condition::all()).await
+    };
+    if fed.shares_database() {
+        tokio::spawn(crate::wakeup::listen(fed.clone()));
+    }
     let settings = fed.settings();
     let gate = Arc::new(HostGate::new(settings));
     let active = Arc::new(Semaphore::new(settings.concurrency.max(1)));
@@ -146,8 +156,11 @@ pub async fn run_worker(fed: Federation) {
 /// Claims older than any request can last were lost (a failed write after
 /// sending, a process that died): make them due again. Receivers ignore a
 /// repeated activity id.
+///
+/// This is the lease: a claim holds for one request's time plus a margin,
+/// whichever process made it.
 async fn reclaim_stale(fed: &Federation) -> Result<u64> {
-    let limit = fed.settings().request_timeout + StdDuration::from_secs(60);
+    let limit = fed.settings().request_timeout + LEASE_MARGIN;
     let before = Utc::now() - Duration::from_std(limit).unwrap_or(Duration::minutes(5));
     unclaim(
         fed,
@@ -156,10 +169,17 @@ async fn reclaim_stale(fed: &Federation) -> Result<u64> {
     .await
 }
 
+/// How long a claim outlives the longest request before others take it.
+const LEASE_MARGIN: StdDuration = StdDuration::from_secs(15);
+
 /// Gives claimed rows back (`sending` to `pending`) where `which` holds.
 async fn unclaim(fed: &Federation, which: Condition) -> Result<u64> {
     Ok(delivery::Entity::update_many()
         .col_expr(delivery::Column::State, Expr::value(PENDING))
+        .col_expr(
+            delivery::Column::ClaimedBy,
+            Expr::value(Option::<String>::None),
+        )
         .filter(delivery::Column::State.eq(SENDING))
         .filter(which)
         .exec(fed.write())
@@ -214,26 +234,33 @@ async fn start_due(
     // The claim mark: whole milliseconds, so that every database stores and
     // compares it exactly.
     let mark = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
-    // Claim in one statement; then keep only the rows that are ours now
-    // (another process may have claimed some first).
+    // Claim in one statement, naming this process; the rows it returns
+    // are ours. Another process may have claimed some first: on
+    // PostgreSQL rows it holds locked are skipped rather than waited for,
+    // and rows it claimed are no longer pending.
     let ids: Vec<i32> = plan.take.iter().map(|d| d.id).collect();
-    delivery::Entity::update_many()
-        .col_expr(delivery::Column::State, Expr::value(SENDING))
-        .col_expr(delivery::Column::NextAttemptAt, Expr::value(mark))
-        .filter(delivery::Column::Id.is_in(ids.clone()))
-        .filter(delivery::Column::State.eq(PENDING))
-        .exec(fed.write())
-        .await?;
-    let ours: HashSet<i32> = delivery::Entity::find()
+    let still_pending = delivery::Entity::find()
         .select_only()
         .column(delivery::Column::Id)
         .filter(delivery::Column::Id.is_in(ids))
-        .filter(delivery::Column::State.eq(SENDING))
-        .filter(delivery::Column::NextAttemptAt.eq(mark))
-        .into_tuple::<i32>()
-        .all(fed.write())
+        .filter(delivery::Column::State.eq(PENDING))
+        .lock_with_behavior(
+            sea_orm::sea_query::LockType::Update,
+            sea_orm::sea_query::LockBehavior::SkipLocked,
+        )
+        .into_query();
+    let ours: HashSet<i32> = delivery::Entity::update_many()
+        .col_expr(delivery::Column::State, Expr::value(SENDING))
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(mark))
+        .col_expr(
+            delivery::Column::ClaimedBy,
+            Expr::value(fed.process_id().to_owned()),
+        )
+        .filter(delivery::Column::Id.in_subquery(still_pending))
+        .exec_with_returning(fed.write())
         .await?
         .into_iter()
+        .map(|d| d.id)
         .collect();
     let mut started = 0;
     for d in plan.take {
@@ -343,10 +370,39 @@ async fn send(
     }
 }
 
+/// Gives one of this process's claims back; a claim another process took
+/// over meanwhile is left alone.
 async fn release_claim(fed: &Federation, id: i32) -> Result<()> {
-    unclaim(fed, Condition::all().add(delivery::Column::Id.eq(id)))
-        .await
-        .map(|_| ())
+    unclaim(
+        fed,
+        Condition::all()
+            .add(delivery::Column::Id.eq(id))
+            .add(delivery::Column::ClaimedBy.eq(fed.process_id())),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Writes the outcome of a claimed delivery, if the claim is still this
+/// process's: after a lease ran out another process owns the row, and its
+/// outcome counts (the receiver ignores the repeat either way).
+async fn save_claimed(fed: &Federation, id: i32, mut row: delivery::ActiveModel) -> Result<bool> {
+    row.claimed_by = Set(None);
+    let n = delivery::Entity::update_many()
+        .set(row)
+        .filter(delivery::Column::Id.eq(id))
+        .filter(delivery::Column::State.eq(SENDING))
+        .filter(delivery::Column::ClaimedBy.eq(fed.process_id()))
+        .exec(fed.write())
+        .await?
+        .rows_affected;
+    if n == 0 {
+        tracing::info!(
+            delivery = id,
+            "claim taken over by another process; outcome left"
+        );
+    }
+    Ok(n > 0)
 }
 
 /// Moves deliveries to a host whose circuit is open to the time it will
@@ -397,7 +453,7 @@ async fn record(
             row.last_status = Set(Some(i32::from(status.as_u16())));
             row.last_error = Set(None);
             row.delivered_at = Set(Some(now));
-            row.update(fed.write()).await?;
+            save_claimed(fed, d.id, row).await?;
             mark_health(fed, &d.inbox, true).await?;
             tracing::debug!(delivery = d.id, "delivered");
         }
@@ -405,7 +461,7 @@ async fn record(
             row.state = Set(FAILED);
             row.last_status = Set(Some(i32::from(status.as_u16())));
             row.last_error = Set(Some(format!("refused with {}", status.as_u16())));
-            row.update(fed.write()).await?;
+            save_claimed(fed, d.id, row).await?;
             // The server answered: it is reachable, it just said no.
             mark_health(fed, &d.inbox, true).await?;
         }
@@ -440,7 +496,7 @@ async fn record(
                 row.next_attempt_at =
                     Set(now + Duration::from_std(delay).unwrap_or(Duration::hours(1)));
             }
-            row.update(fed.write()).await?;
+            save_claimed(fed, d.id, row).await?;
         }
     }
     Ok(())
@@ -637,6 +693,7 @@ pub async fn retry(fed: &Federation, id: Option<i32>) -> Result<u64> {
         q = q.filter(delivery::Column::Id.eq(id));
     }
     let n = q.exec(fed.write()).await?.rows_affected;
+    crate::wakeup::tell_others(fed.write()).await?;
     fed.wake();
     Ok(n)
 }

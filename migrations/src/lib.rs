@@ -16,6 +16,7 @@ mod m20261125_000006_federation_reliability;
 mod m20261125_000007_data_safety;
 mod m20261125_000008_knowledge;
 mod m20261205_000009_figures;
+mod m20261205_000010_processes;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_data_safety::Migration),
             Box::new(m20261125_000008_knowledge::Migration),
             Box::new(m20261205_000009_figures::Migration),
+            Box::new(m20261205_000010_processes::Migration),
         ]
     }
 }

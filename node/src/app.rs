@@ -159,9 +159,15 @@ pub fn router(state: AppState) -> Router {
         .layer(
             // Only the path is logged: query strings can carry search terms
             // such as a member's name.
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
-            }),
+            // One line per answered request (status and time), at info so
+            // that `docker logs` shows the traffic without debug noise.
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+                })
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                ),
         )
         .with_state(state)
 }
@@ -289,12 +295,36 @@ impl Application {
     }
 }
 
+/// How often the chores run, across all processes together.
+const HOUSEKEEPING_EVERY: chrono::Duration = chrono::Duration::hours(1);
+
 /// Hourly chores: the retention period for closed requests' descriptions.
+///
+/// Every process looks every few minutes; the one that takes the turn
+/// runs the chores, so that with several processes on one database they
+/// run once an hour, and soon after the process that had the turn dies.
 fn spawn_housekeeping(db: Db, fed: noaber_federation::Federation) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
         loop {
             tick.tick().await;
+            match noaber_federation::leases::take_turn(
+                db.write(),
+                "housekeeping",
+                fed.process_id(),
+                HOUSEKEEPING_EVERY,
+                chrono::Utc::now(),
+            )
+            .await
+            {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "housekeeping: taking the turn failed");
+                    continue;
+                }
+            }
+            tracing::info!("housekeeping: running the hourly chores");
             if let Err(e) = crate::care::privacy::apply_retention(&db, chrono::Utc::now()).await {
                 tracing::warn!(error = %e, "retention run failed");
             }

@@ -52,6 +52,24 @@ pub enum Command {
     Migrate,
     /// Controleer de instellingen zonder iets te starten.
     CheckConfig,
+    /// Vraag de draaiende node of hij klaar is (/readyz); voor Docker's HEALTHCHECK.
+    Healthcheck {
+        /// Adres waarop de node luistert, als dat anders is dan in de instellingen.
+        #[arg(long, value_name = "ADRES")]
+        listen: Option<String>,
+    },
+    /// Maak een back-up van de database, ook terwijl de node draait (alleen SQLite).
+    Backup {
+        /// Het nieuwe back-upbestand; een bestaand bestand wordt niet overschreven.
+        #[arg(value_name = "BESTAND")]
+        file: PathBuf,
+    },
+    /// Zet een back-up terug in een lege datamap (alleen SQLite).
+    Restore {
+        /// Het back-upbestand dat `noaber backup` maakte.
+        #[arg(value_name = "BESTAND")]
+        file: PathBuf,
+    },
     /// Beheer gebruikers (beheerders, coördinatoren, vrijwilligers).
     #[command(subcommand)]
     User(UserCommand),
@@ -460,7 +478,7 @@ async fn open_db(settings: &Settings) -> Result<Db> {
 
 pub async fn run(cli: Cli, io: &mut dyn CliIo) -> Result<()> {
     let listen = match &cli.command {
-        Command::Serve { listen } => listen.clone(),
+        Command::Serve { listen } | Command::Healthcheck { listen } => listen.clone(),
         _ => None,
     };
     let settings = settings(&cli, listen, io)?;
@@ -477,6 +495,37 @@ pub async fn run(cli: Cli, io: &mut dyn CliIo) -> Result<()> {
                     settings.storage.data_dir.display()
                 )?,
             }
+            Ok(())
+        }
+        Command::Healthcheck { .. } => {
+            crate::ops::healthcheck(&settings)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            writeln!(io.out(), "De node is klaar.")?;
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let db = Db::connect(&settings).await?;
+            let result = crate::ops::backup(&db, &file).await;
+            db.close().await;
+            let bytes = result.map_err(|e| fail(e.to_string()))?;
+            writeln!(
+                io.out(),
+                "Back-up gemaakt: {} ({} kB). Bewaar hem veilig: er staan persoonsgegevens in.",
+                file.display(),
+                bytes.div_ceil(1024)
+            )?;
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let target = crate::ops::restore(&settings, &file)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            writeln!(
+                io.out(),
+                "Teruggezet in {}. Start de node met `noaber serve`.",
+                target.display()
+            )?;
             Ok(())
         }
         Command::Migrate => {
@@ -544,9 +593,35 @@ pub async fn run(cli: Cli, io: &mut dyn CliIo) -> Result<()> {
     }
 }
 
+/// A container's first start: setup and follows from `NOABER_SETUP_*`.
+async fn set_up_from_env(app: &Application, io: &dyn CliIo) -> Result<()> {
+    use crate::setup::from_env;
+    let vars: std::collections::HashMap<String, String> = from_env::VARS
+        .iter()
+        .filter_map(|k| io.env(k).map(|v| ((*k).to_owned(), v)))
+        .collect();
+    let env = |k: &str| vars.get(k).cloned();
+    let state = app.state();
+    if from_env::apply(&state.db, &state.federation, &env)
+        .await
+        .map_err(|e| fail(e.to_string()))?
+    {
+        state
+            .refresh_profile()
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    let targets = from_env::follow_targets(&env);
+    if !targets.is_empty() && state.profile().await.is_some() {
+        tokio::spawn(from_env::follow_all(state.federation.clone(), targets));
+    }
+    Ok(())
+}
+
 async fn serve(settings: Settings, io: &mut dyn CliIo) -> Result<()> {
     crate::telemetry::init(&settings.log);
     let app = Application::build(settings).await?;
+    set_up_from_env(&app, io).await?;
     let addr = app.local_addr()?;
     let handle = app.shutdown_handle();
     tokio::spawn(async move {

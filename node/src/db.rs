@@ -33,6 +33,12 @@ pub enum Error {
          (twee nodes op dezelfde SQLite-database zouden elkaars werk kwijtraken)"
     )]
     InUse { path: String },
+    #[error(
+        "deze database is al bijgewerkt door een nieuwere versie van Noaber \
+         (onbekende stap {migration}); start die nieuwere versie, of zet een \
+         back-up terug die bij deze versie hoort"
+    )]
+    NewerSchema { migration: String },
     #[error("het slot op de datamap {path} kan niet gezet worden: {source}")]
     Lock {
         path: String,
@@ -124,8 +130,13 @@ impl Db {
         })
     }
 
-    /// Applies pending migrations; returns how many ran.
+    /// Applies pending migrations; returns how many ran. Refuses a
+    /// database that a newer version already changed: this version does
+    /// not know those tables and could damage them.
     pub async fn migrate(&self) -> Result<usize, Error> {
+        if let Some(migration) = self.newer_schema().await? {
+            return Err(Error::NewerSchema { migration });
+        }
         let pending = Migrator::get_pending_migrations(self.write.connection())
             .await
             .map_err(Error::Migrate)?
@@ -140,6 +151,36 @@ impl Db {
 
     /// True when the database answers, no migration is pending and the
     /// writer can commit a change.
+    /// The first applied migration this binary does not know, if any.
+    async fn newer_schema(&self) -> Result<Option<String>, Error> {
+        let applied = Migrator::get_migration_models(self.write.connection())
+            .await
+            .map_err(Error::Migrate)?;
+        let known: std::collections::HashSet<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        Ok(applied
+            .into_iter()
+            .map(|m| m.version)
+            .find(|v| !known.contains(v)))
+    }
+
+    /// Serialises a short piece of work across every process on the
+    /// database (login throttling, the public form's limits), for as long
+    /// as the returned turn lives. On SQLite there is one process and the
+    /// caller's in-process lock is enough; on PostgreSQL a transaction
+    /// holds an advisory lock, released when the turn is dropped.
+    pub async fn exclusive(&self, key: TurnKey) -> Result<Turn, DbErr> {
+        if self.is_sqlite() {
+            return Ok(Turn(None));
+        }
+        let txn = sea_orm::TransactionTrait::begin(self.write.connection()).await?;
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({})", key as i64))
+            .await?;
+        Ok(Turn(Some(txn)))
+    }
+
     pub async fn is_ready(&self) -> bool {
         match Migrator::get_pending_migrations(&self.read).await {
             Ok(pending) if pending.is_empty() => {}
@@ -260,6 +301,17 @@ fn private_files(db_file: &Path) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// What [`Db::exclusive`] serialises; each key is its own lock.
+#[derive(Debug, Clone, Copy)]
+pub enum TurnKey {
+    LoginThrottle = 7_301,
+    PublicForm = 7_302,
+}
+
+/// A held turn; dropping it ends the turn.
+#[must_use]
+pub struct Turn(#[allow(dead_code)] Option<sea_orm::DatabaseTransaction>);
 
 /// Held by a serving node for as long as it runs: a second `serve` on the
 /// same SQLite database would otherwise run beside the first, each with its

@@ -18,6 +18,7 @@ pub mod health;
 pub mod i18n;
 pub mod knowledge;
 pub mod network;
+pub mod ops;
 pub mod pagination;
 pub mod profile;
 pub mod serve;

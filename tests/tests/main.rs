@@ -11,6 +11,7 @@ mod foundation;
 mod knowledge;
 mod login;
 mod logs;
+mod operations;
 mod peers;
 mod reliability;
 mod roles;

@@ -17,6 +17,8 @@ pub struct Model {
     pub delivered_at: Option<DateTimeUtc>,
     /// `host[:port]` of the inbox (empty on rows from before it was kept).
     pub host: Option<String>,
+    /// The process that holds the claim while the row is `sending`.
+    pub claimed_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -56,6 +56,8 @@ pub async fn begin(
     now: DateTime<Utc>,
 ) -> Result<Attempt> {
     let _turn = GATE.lock().await;
+    // Other processes on the same PostgreSQL count the same rows.
+    let _shared = db.exclusive(crate::db::TurnKey::LoginThrottle).await?;
     let since = now - Duration::minutes(WINDOW_MINUTES);
     let failures = || {
         login_attempt::Entity::find()

@@ -95,6 +95,8 @@ pub async fn submit(db: &Db, address: &str, input: &PublicInput) -> Result<Outco
     }
     let key = rate_key(address);
     let _turn = GATE.lock().await;
+    // Other processes on the same PostgreSQL count the same rows.
+    let _shared = db.exclusive(crate::db::TurnKey::PublicForm).await?;
     let since = Utc::now() - Duration::hours(1);
     let recent = public_submission::Entity::find()
         .filter(public_submission::Column::Address.eq(key.as_str()))

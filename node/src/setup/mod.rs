@@ -4,6 +4,7 @@
 //! written in one transaction, so a failure leaves nothing half-done, and a
 //! second setup racing the first fails on the admin check inside it.
 
+pub mod from_env;
 pub mod web;
 
 use noaber_federation::NodeKind;
