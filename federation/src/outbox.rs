@@ -576,6 +576,9 @@ pub struct DeliveryLine {
     pub delivered_at: Option<DateTime<Utc>>,
     /// The inbox has failed for longer than a day.
     pub unreachable: bool,
+    /// While `sending`: the process that holds the claim (host, process
+    /// id and a random part), so an operator sees which one is sending.
+    pub claimed_by: Option<String>,
 }
 
 /// Deliveries, newest first; `state` filters.
@@ -641,6 +644,7 @@ pub async fn list(
                 last_status: d.last_status,
                 last_error: d.last_error,
                 delivered_at: d.delivered_at,
+                claimed_by: d.claimed_by,
             }
         })
         .collect();

@@ -1323,13 +1323,17 @@ async fn run_network(
                 for d in &list {
                     writeln!(
                         io.out(),
-                        "{}\t{}\t{}\t{}\t{}{}",
+                        "{}\t{}\t{}\t{}\t{}{}{}",
                         d.state,
                         d.inbox,
                         d.kind,
                         d.attempts,
                         d.last_error.as_deref().unwrap_or(""),
-                        if d.unreachable { " (onbereikbaar)" } else { "" }
+                        if d.unreachable { " (onbereikbaar)" } else { "" },
+                        d.claimed_by
+                            .as_deref()
+                            .map(|p| format!(" (wordt verstuurd door {p})"))
+                            .unwrap_or_default()
                     )?;
                 }
             }

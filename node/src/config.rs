@@ -193,6 +193,9 @@ struct Raw {
 /// Reads settings from the file, the environment (`env` looks a variable up)
 /// and the command line.
 pub fn load(overrides: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings> {
+    // An empty variable counts as not set: compose files pass every
+    // variable through, empty where the operator chose the default.
+    let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
     let mut raw: BTreeMap<(&'static str, &'static str), Raw> = BTreeMap::new();
 
     let config_file = overrides

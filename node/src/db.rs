@@ -134,6 +134,12 @@ impl Db {
     /// database that a newer version already changed: this version does
     /// not know those tables and could damage them.
     pub async fn migrate(&self) -> Result<usize, Error> {
+        // Processes starting together on one PostgreSQL migrate one after
+        // the other; the later ones find nothing left to do.
+        let _turn = self
+            .exclusive(TurnKey::Migrations)
+            .await
+            .map_err(Error::Migrate)?;
         if let Some(migration) = self.newer_schema().await? {
             return Err(Error::NewerSchema { migration });
         }
@@ -305,6 +311,7 @@ fn private_files(db_file: &Path) -> Result<(), Error> {
 /// What [`Db::exclusive`] serialises; each key is its own lock.
 #[derive(Debug, Clone, Copy)]
 pub enum TurnKey {
+    Migrations = 7_300,
     LoginThrottle = 7_301,
     PublicForm = 7_302,
 }
