@@ -104,6 +104,11 @@ impl HttpClient {
             .retry(reqwest::retry::never())
             .connect_timeout(Duration::from_secs(5))
             .timeout(timeout)
+            // A fan-out touches a thousand hosts once each: keeping several
+            // idle connections to every one of them costs memory and
+            // sockets for no gain.
+            .pool_max_idle_per_host(1)
+            .pool_idle_timeout(Duration::from_secs(30))
             .no_proxy()
             .dns_resolver(Arc::new(SafeResolver {
                 allow: allow.clone(),

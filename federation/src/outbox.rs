@@ -169,8 +169,10 @@ async fn reclaim_stale(fed: &Federation) -> Result<u64> {
     .await
 }
 
-/// How long a claim outlives the longest request before others take it.
-const LEASE_MARGIN: StdDuration = StdDuration::from_secs(15);
+/// How long a claim outlives the longest request before it is taken over:
+/// room for the outcome's write to wait for the database. Processes that
+/// share a database need clocks that agree within this (NTP).
+const LEASE_MARGIN: StdDuration = StdDuration::from_secs(30);
 
 /// Gives claimed rows back (`sending` to `pending`) where `which` holds.
 async fn unclaim(fed: &Federation, which: Condition) -> Result<u64> {
@@ -263,19 +265,22 @@ async fn start_due(
         .map(|d| d.id)
         .collect();
     let mut started = 0;
-    for d in plan.take {
+    for mut d in plan.take {
         if !ours.contains(&d.id) {
             continue;
         }
+        // The claim is (this process, this mark): what the task records
+        // later counts only while the claim is still this one.
+        d.next_attempt_at = mark;
         let Some((body, signer)) = bodies.get(&d.outbox_id).cloned() else {
             // The activity is gone (cannot happen while deliveries point to
             // it); nothing to send.
-            release_claim(fed, d.id).await?;
+            release_claim(fed, d.id, mark).await?;
             continue;
         };
         let Ok(permit) = active.clone().try_acquire_owned() else {
             // Out of slots after all: give the row back for the next round.
-            release_claim(fed, d.id).await?;
+            release_claim(fed, d.id, mark).await?;
             continue;
         };
         let host = host_of_delivery(&d);
@@ -291,7 +296,7 @@ async fn start_due(
                 // Not recorded: give the row back, so it is tried again
                 // rather than left claimed (receivers ignore a repeat).
                 tracing::warn!(error = %e, "recording a delivery failed");
-                if let Err(e) = release_claim(&fed, d.id).await {
+                if let Err(e) = release_claim(&fed, d.id, d.next_attempt_at).await {
                     tracing::warn!(error = %e, "releasing a delivery failed");
                 }
             }
@@ -370,14 +375,16 @@ async fn send(
     }
 }
 
-/// Gives one of this process's claims back; a claim another process took
-/// over meanwhile is left alone.
-async fn release_claim(fed: &Federation, id: i32) -> Result<()> {
+/// Gives one of this process's claims back; a claim taken over meanwhile
+/// (by another process, or by this one after the lease ran out) is left
+/// alone.
+async fn release_claim(fed: &Federation, id: i32, mark: DateTime<Utc>) -> Result<()> {
     unclaim(
         fed,
         Condition::all()
             .add(delivery::Column::Id.eq(id))
-            .add(delivery::Column::ClaimedBy.eq(fed.process_id())),
+            .add(delivery::Column::ClaimedBy.eq(fed.process_id()))
+            .add(delivery::Column::NextAttemptAt.eq(mark)),
     )
     .await
     .map(|_| ())
@@ -386,13 +393,19 @@ async fn release_claim(fed: &Federation, id: i32) -> Result<()> {
 /// Writes the outcome of a claimed delivery, if the claim is still this
 /// process's: after a lease ran out another process owns the row, and its
 /// outcome counts (the receiver ignores the repeat either way).
-async fn save_claimed(fed: &Federation, id: i32, mut row: delivery::ActiveModel) -> Result<bool> {
+async fn save_claimed(
+    fed: &Federation,
+    claimed: &delivery::Model,
+    mut row: delivery::ActiveModel,
+) -> Result<bool> {
     row.claimed_by = Set(None);
+    let id = claimed.id;
     let n = delivery::Entity::update_many()
         .set(row)
         .filter(delivery::Column::Id.eq(id))
         .filter(delivery::Column::State.eq(SENDING))
         .filter(delivery::Column::ClaimedBy.eq(fed.process_id()))
+        .filter(delivery::Column::NextAttemptAt.eq(claimed.next_attempt_at))
         .exec(fed.write())
         .await?
         .rows_affected;
@@ -453,7 +466,7 @@ async fn record(
             row.last_status = Set(Some(i32::from(status.as_u16())));
             row.last_error = Set(None);
             row.delivered_at = Set(Some(now));
-            save_claimed(fed, d.id, row).await?;
+            save_claimed(fed, d, row).await?;
             mark_health(fed, &d.inbox, true).await?;
             tracing::debug!(delivery = d.id, "delivered");
         }
@@ -461,7 +474,7 @@ async fn record(
             row.state = Set(FAILED);
             row.last_status = Set(Some(i32::from(status.as_u16())));
             row.last_error = Set(Some(format!("refused with {}", status.as_u16())));
-            save_claimed(fed, d.id, row).await?;
+            save_claimed(fed, d, row).await?;
             // The server answered: it is reachable, it just said no.
             mark_health(fed, &d.inbox, true).await?;
         }
@@ -496,7 +509,7 @@ async fn record(
                 row.next_attempt_at =
                     Set(now + Duration::from_std(delay).unwrap_or(Duration::hours(1)));
             }
-            save_claimed(fed, d.id, row).await?;
+            save_claimed(fed, d, row).await?;
         }
     }
     Ok(())

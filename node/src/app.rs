@@ -302,7 +302,8 @@ const HOUSEKEEPING_EVERY: chrono::Duration = chrono::Duration::hours(1);
 ///
 /// Every process looks every few minutes; the one that takes the turn
 /// runs the chores, so that with several processes on one database they
-/// run once an hour, and soon after the process that had the turn dies.
+/// run once an hour. A turn lasts the hour whoever took it: when that
+/// process dies, another runs the chores when the hour is up.
 fn spawn_housekeeping(db: Db, fed: noaber_federation::Federation) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));

@@ -505,6 +505,7 @@ pub async fn run(cli: Cli, io: &mut dyn CliIo) -> Result<()> {
             Ok(())
         }
         Command::Backup { file } => {
+            crate::ops::has_database(&settings).map_err(|e| fail(e.to_string()))?;
             let db = Db::connect(&settings).await?;
             let result = crate::ops::backup(&db, &file).await;
             db.close().await;

@@ -77,7 +77,10 @@ impl Db {
         match &settings.database.url {
             Some(url) if !url.starts_with("sqlite:") => {
                 let mut opts = ConnectOptions::new(url.clone());
-                opts.max_connections(settings.database.max_connections)
+                // One connection listens for other processes' work for
+                // good, and a turn (`exclusive`) holds one while its work
+                // uses another: fewer than three would stall.
+                opts.max_connections(settings.database.max_connections.max(3))
                     .connect_timeout(Duration::from_secs(10))
                     .acquire_timeout(Duration::from_secs(10))
                     .sqlx_logging(false);
@@ -155,8 +158,6 @@ impl Db {
         Ok(pending)
     }
 
-    /// True when the database answers, no migration is pending and the
-    /// writer can commit a change.
     /// The first applied migration this binary does not know, if any.
     async fn newer_schema(&self) -> Result<Option<String>, Error> {
         let applied = Migrator::get_migration_models(self.write.connection())
@@ -187,6 +188,8 @@ impl Db {
         Ok(Turn(Some(txn)))
     }
 
+    /// True when the database answers, no migration is pending and the
+    /// writer can commit a change.
     pub async fn is_ready(&self) -> bool {
         match Migrator::get_pending_migrations(&self.read).await {
             Ok(pending) if pending.is_empty() => {}

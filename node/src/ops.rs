@@ -27,6 +27,21 @@ pub enum Error {
          (verplaats wat er staat, of kies met --data-dir een nieuwe map)"
     )]
     NotEmpty { path: String },
+    #[error(
+        "terugzetten gaat met --data-dir (of NOABER_DATA_DIR), niet met een \
+         DATABASE_URL die naar een SQLite-bestand wijst"
+    )]
+    SqliteUrl,
+    #[error(
+        "{path} kan niet gelezen worden: {source} (in een container: maak het bestand \
+         leesbaar voor de gebruiker van de node, bijvoorbeeld met chmod 644)"
+    )]
+    Unreadable {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("er is geen database in {path}; kies met --data-dir de map van de node")]
+    NoDatabase { path: String },
     #[error("{path} is geen bruikbare back-up van Noaber: {reason}")]
     NotABackup { path: String, reason: String },
     #[error("{path}: {source}")]
@@ -99,26 +114,38 @@ pub async fn backup(db: &Db, file: &Path) -> Result<u64, Error> {
     if !db.is_sqlite() {
         return Err(Error::Postgres);
     }
-    if file.exists() {
-        return Err(Error::Exists {
-            path: file.display().to_string(),
-        });
-    }
     let target = absolute(file)?;
+    // Made empty first, readable by its owner only, and only if it does not
+    // exist: the copy is never readable by others, not even for a moment,
+    // and an older backup is never overwritten. VACUUM INTO fills an empty
+    // file.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(&target) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::Exists {
+                path: file.display().to_string(),
+            });
+        }
+        Err(e) => return Err(io_error(&target)(e)),
+    }
     let quoted = target.display().to_string().replace('\'', "''");
     // The plain connection: VACUUM cannot run inside the transaction the
     // checked writer wraps statements in.
     let conn = db.write().connection();
-    conn.execute_raw(Statement::from_string(
-        conn.get_database_backend(),
-        format!("VACUUM INTO '{quoted}'"),
-    ))
-    .await?;
-    #[cfg(unix)]
+    if let Err(e) = conn
+        .execute_raw(Statement::from_string(
+            conn.get_database_backend(),
+            format!("VACUUM INTO '{quoted}'"),
+        ))
+        .await
     {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600))
-            .map_err(io_error(&target))?;
+        // No half backup left behind to be mistaken for a good one.
+        let _ = std::fs::remove_file(&target);
+        return Err(e.into());
     }
     Ok(std::fs::metadata(&target).map_err(io_error(&target))?.len())
 }
@@ -128,8 +155,10 @@ pub async fn backup(db: &Db, file: &Path) -> Result<u64, Error> {
 /// it is copied under a temporary name and renamed, so an interrupted
 /// restore leaves no half database behind.
 pub async fn restore(settings: &Settings, file: &Path) -> Result<PathBuf, Error> {
-    if settings.database.url.is_some() {
-        return Err(Error::Postgres);
+    match &settings.database.url {
+        Some(url) if url.starts_with("sqlite:") => return Err(Error::SqliteUrl),
+        Some(_) => return Err(Error::Postgres),
+        None => {}
     }
     let not_a_backup = |reason: String| Error::NotABackup {
         path: file.display().to_string(),
@@ -138,6 +167,11 @@ pub async fn restore(settings: &Settings, file: &Path) -> Result<PathBuf, Error>
     if !file.is_file() {
         return Err(not_a_backup("het bestand bestaat niet".into()));
     }
+    // A file we may not read is not a broken backup: say which it is.
+    std::fs::File::open(file).map_err(|source| Error::Unreadable {
+        path: file.display().to_string(),
+        source,
+    })?;
     check_backup(file).await.map_err(not_a_backup)?;
     let dir = &settings.storage.data_dir;
     std::fs::create_dir_all(dir).map_err(io_error(dir))?;
@@ -200,4 +234,20 @@ fn absolute(file: &Path) -> Result<PathBuf, Error> {
         return Ok(file.to_owned());
     }
     Ok(std::env::current_dir().map_err(io_error(file))?.join(file))
+}
+
+/// Refuses to go on when the settings point at a data directory without a
+/// database: opening it would make an empty one and back that up.
+pub fn has_database(settings: &Settings) -> Result<(), Error> {
+    if settings.database.url.is_some() {
+        return Ok(());
+    }
+    let dir = &settings.storage.data_dir;
+    if dir.join("noaber.db").is_file() {
+        Ok(())
+    } else {
+        Err(Error::NoDatabase {
+            path: dir.display().to_string(),
+        })
+    }
 }

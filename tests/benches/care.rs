@@ -9,6 +9,7 @@
 //! client, with `/healthz` measured in the same run as the bare cost of an
 //! HTTP round trip on this machine, so each figure is also a ratio.
 
+use noaber_tests::bench::env_num;
 use std::time::{Duration, Instant};
 
 use noaber_node::Application;
@@ -17,13 +18,6 @@ use noaber_node::auth::token;
 use noaber_tests::{Browser, TempDir, fresh_settings};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 struct Stats {
     p50: Duration,

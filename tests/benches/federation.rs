@@ -12,7 +12,7 @@
 //! every figure is also a ratio. The sinks that stand in for follower inboxes
 //! verify every signature they receive.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -20,38 +20,13 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::post;
 use noaber_federation::entity::{follower, remote_actor};
 use noaber_federation::keys::{SigningKey, VerifyingKey};
 use noaber_federation::{objects, signature};
+use noaber_tests::bench::{env_num, free_port, noaber, rss_kb, serve_remote};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::json;
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn free_port(ip: &str) -> u16 {
-    std::net::TcpListener::bind((ip, 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-fn rss_kb(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 struct Node {
     child: Child,
@@ -64,25 +39,6 @@ impl Drop for Node {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn binary() -> String {
-    std::env::var("NOABER_BIN").unwrap_or_else(|_| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        root.join("target/release/noaber").display().to_string()
-    })
-}
-
-fn noaber(data: &std::path::Path, args: &[&str], envs: &[(&str, &str)]) -> Command {
-    let mut c = Command::new(binary());
-    c.arg("--data-dir").arg(data).args(args);
-    for (k, v) in envs {
-        c.env(k, v);
-    }
-    c.env("NOABER_FEDERATION_ALLOW_HTTP", "true")
-        .env("NOABER_FEDERATION_ALLOW_PRIVATE", "127.0.0.0/8")
-        .env("NOABER_LOG_LEVEL", "warn");
-    c
 }
 
 async fn start_node() -> Node {
@@ -131,43 +87,6 @@ async fn start_node() -> Node {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("node did not start");
-}
-
-/// A remote actor served by the bench: its document and key.
-#[derive(Clone)]
-struct Remote {
-    base: String,
-    doc: serde_json::Value,
-}
-
-async fn serve_remote(public_pem: String) -> Remote {
-    let listener = tokio::net::TcpListener::bind("127.0.0.5:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let doc = json!({
-        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-        "id": format!("{base}/actor"), "type": "Organization", "preferredUsername": "sender",
-        "inbox": format!("{base}/inbox"),
-        "publicKey": {"id": format!("{base}/actor#main-key"), "owner": format!("{base}/actor"), "publicKeyPem": public_pem},
-    });
-    let served = doc.clone();
-    let app = Router::new().route(
-        "/actor",
-        get(move || {
-            let d = served.clone();
-            async move {
-                (
-                    [("content-type", "application/activity+json")],
-                    d.to_string(),
-                )
-            }
-        }),
-    );
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Remote { base, doc }
 }
 
 #[derive(Clone)]

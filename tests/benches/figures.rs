@@ -9,6 +9,7 @@
 //! `BENCH_LIKES` (bare inbox activities, 5000), `BENCH_REQUESTS` (timed
 //! requests per measure, 40).
 
+use noaber_tests::bench::env_num;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -20,13 +21,6 @@ use noaber_federation::signature;
 use noaber_tests::TestNode;
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Value, json};
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;

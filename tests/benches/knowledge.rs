@@ -8,6 +8,7 @@
 //! PostgreSQL server instead. `BENCH_ITEMS` (default 10000) and
 //! `BENCH_SEARCHES` (300) change the sizes.
 
+use noaber_tests::bench::env_num;
 use std::time::{Duration, Instant};
 
 use activitypub_federation::traits::Object;
@@ -16,13 +17,6 @@ use noaber_tests::TestNode;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Each article is about one theme: its words come mostly from that
 /// theme's list (with inflected forms), a few from another theme, and the

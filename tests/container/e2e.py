@@ -71,6 +71,8 @@ def free_port():
 
 
 PORTS = {node: free_port() for node in NODES}
+# A subnet of its own, so that runs side by side do not clash.
+SUBNET = f"172.29.{os.getpid() % 250 + 1}.0/24"
 
 
 def compose_env():
@@ -87,6 +89,7 @@ def compose_env():
             "NOABER_DEMO_PORT_REGIONAL": str(PORTS["regional"]),
             "NOABER_DEMO_PORT_INITIATIVE_A": str(PORTS["initiative-a"]),
             "NOABER_DEMO_PORT_INITIATIVE_B": str(PORTS["initiative-b"]),
+            "NOABER_DEMO_SUBNET": SUBNET,
         }
     )
     return env
@@ -99,8 +102,18 @@ def compose(*args, check=True):
     )
 
 
+CONTAINERS = {}
+
+
 def container(node):
-    return f"{PROJECT}_{node}_1"
+    """The container of a compose service, asked of compose (its naming
+    differs between compose versions)."""
+    if node not in CONTAINERS:
+        cid = compose("ps", "-q", node).strip()
+        if not cid:
+            raise Failed(f"no container for service {node}")
+        CONTAINERS[node] = cid
+    return CONTAINERS[node]
 
 
 def wait_for(what, check, timeout=120, every=1.0):
@@ -357,8 +370,8 @@ if __name__ == "__main__":
     except Exception as e:
         print(f"\nFAILED in step '{step_name}': {e}", file=sys.stderr, flush=True)
         for node in NODES + [EXTRA_CONTAINER]:
-            name = container(node) if node in NODES else node
+            name = CONTAINERS.get(node, f"{PROJECT}_{node}_1") if node in NODES else node
             out = run("docker", "logs", "--tail", "25", name, check=False)
-            print(f"\n--- last log lines of {name} ---\n{out}", file=sys.stderr)
+            print(f"\n--- last log lines of {node} ---\n{out}", file=sys.stderr)
         tear_down()
         sys.exit(1)

@@ -4,6 +4,8 @@
 //! names a PostgreSQL server, its own freshly created database there, so the
 //! same tests run on both backends.
 
+pub mod bench;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -373,3 +373,70 @@ async fn two_processes_share_one_postgresql_database() {
         "both processes should have sent part of the fan-out: {claimers:?}"
     );
 }
+
+#[tokio::test]
+async fn an_outcome_never_overwrites_a_claim_taken_over_meanwhile() {
+    let a = TestNode::federated(113, "Stadsdorp Oost", "initiative").await;
+    // An inbox that answers after a while, so the claim can be taken over
+    // while the request is under way.
+    let got = Arc::new(Mutex::new(0usize));
+    let seen = got.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.114:0")
+        .await
+        .unwrap();
+    let inbox = format!("http://{}/inbox", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/inbox",
+        axum::routing::post(move || {
+            let seen = seen.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                if let Ok(mut g) = seen.lock() {
+                    *g += 1;
+                }
+                axum::http::StatusCode::ACCEPTED
+            }
+        }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let db = db_of(&a).await;
+    let activity = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/slow", a.base),
+        "type": "Create",
+        "actor": format!("{}/actor", a.base),
+        "object": { "id": format!("{}/items/slow", a.base), "type": "Note" },
+    });
+    outbox::enqueue(&a.fed, &activity, std::slice::from_ref(&inbox))
+        .await
+        .unwrap();
+    let row = || async {
+        delivery::Entity::find()
+            .filter(delivery::Column::Inbox.eq(inbox.as_str()))
+            .one(db.read())
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    eventually(10, "the node claims the delivery", || async {
+        row().await.claimed_by.as_deref() == Some(a.fed.process_id())
+    })
+    .await;
+    // Another process takes the claim over (as after a lease ran out).
+    let mut taken: delivery::ActiveModel = row().await.into();
+    taken.claimed_by = Set(Some("elsewhere:9:took-over".into()));
+    taken.next_attempt_at = Set(Utc::now());
+    taken.update(db.write()).await.unwrap();
+
+    eventually(10, "the first request is answered", || async {
+        got.lock().map(|g| *g).unwrap_or(0) == 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = row().await;
+    assert_eq!(after.state, outbox::SENDING, "the old outcome was recorded");
+    assert_eq!(after.claimed_by.as_deref(), Some("elsewhere:9:took-over"));
+    assert_eq!(after.attempts, 0);
+}

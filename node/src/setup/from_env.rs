@@ -137,12 +137,14 @@ pub async fn apply(
     fed: &Federation,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<bool, Error> {
+    // Set up already: the variables (and the password) are not needed any
+    // more, so an operator may remove them after the first start.
+    if env(NAME_VAR).is_none_or(|n| n.trim().is_empty()) || !super::is_needed(db).await? {
+        return Ok(false);
+    }
     let Some(wanted) = read(env)? else {
         return Ok(false);
     };
-    if !super::is_needed(db).await? {
-        return Ok(false);
-    }
     match super::run(db, fed, &wanted.input).await {
         Ok(_) => {}
         Err(super::Error::Invalid(inv)) => {

@@ -1,0 +1,92 @@
+//! Helpers the benchmarks share: they run the release binary as its own
+//! process and read its memory from `/proc`.
+
+use std::path::Path;
+use std::process::Command;
+
+/// A number from the environment, or `default`.
+pub fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A port nothing listens on at `ip` right now.
+pub fn free_port(ip: &str) -> u16 {
+    std::net::TcpListener::bind((ip, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A `/proc/PID/status` field in kB (`VmRSS:` now, `VmHWM:` the peak).
+pub fn rss_kb(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The release binary, or `NOABER_BIN`.
+pub fn binary() -> String {
+    std::env::var("NOABER_BIN").unwrap_or_else(|_| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        root.join("target/release/noaber").display().to_string()
+    })
+}
+
+/// `noaber --data-dir DATA ARGS` with loopback federation allowed.
+pub fn noaber(data: &Path, args: &[&str], envs: &[(&str, &str)]) -> Command {
+    let mut c = Command::new(binary());
+    c.arg("--data-dir").arg(data).args(args);
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    c.env("NOABER_FEDERATION_ALLOW_HTTP", "true")
+        .env("NOABER_FEDERATION_ALLOW_PRIVATE", "127.0.0.0/8")
+        .env("NOABER_LOG_LEVEL", "warn");
+    c
+}
+
+/// A remote actor served by the bench: its document and key.
+#[derive(Clone)]
+pub struct Remote {
+    pub base: String,
+    pub doc: serde_json::Value,
+}
+
+pub async fn serve_remote(public_pem: String) -> Remote {
+    let listener = tokio::net::TcpListener::bind("127.0.0.5:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let doc = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": format!("{base}/actor"), "type": "Organization", "preferredUsername": "sender",
+        "inbox": format!("{base}/inbox"),
+        "publicKey": {"id": format!("{base}/actor#main-key"), "owner": format!("{base}/actor"), "publicKeyPem": public_pem},
+    });
+    let served = doc.clone();
+    let app = axum::Router::new().route(
+        "/actor",
+        axum::routing::get(move || {
+            let d = served.clone();
+            async move {
+                (
+                    [("content-type", "application/activity+json")],
+                    d.to_string(),
+                )
+            }
+        }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Remote { base, doc }
+}
