@@ -74,17 +74,8 @@ async fn start_node() -> Node {
     .expect("start noaber serve");
     // Owned at once, so that the process is stopped on every path.
     let node = Node { child, base, data };
-    let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client
-            .get(format!("{}/readyz", node.base))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return node;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    if noaber_tests::bench::wait_ready(&node.base).await {
+        return node;
     }
     panic!("node did not start");
 }
@@ -224,39 +215,14 @@ async fn main() {
         r.body(b).send().await.expect("warm").status()
     };
     assert_eq!(warm, StatusCode::ACCEPTED, "warm-up activity accepted");
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let queue = Arc::new(std::sync::Mutex::new(requests));
+    let (inbox_time, inbox_done) = noaber_tests::bench::post_all(
+        requests
+            .into_iter()
+            .map(|r| (inbox.to_string(), r))
+            .collect(),
+    )
+    .await;
     let mut peak_rss = 0;
-    let t = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..32 {
-        let queue = queue.clone();
-        let accepted = accepted.clone();
-        let client = client.clone();
-        let url = inbox.clone();
-        workers.push(tokio::spawn(async move {
-            loop {
-                let next = queue.lock().ok().and_then(|mut q| q.pop());
-                let Some((h, b)) = next else { break };
-                let mut r = client.post(url.as_str());
-                for (k, v) in h {
-                    r = r.header(k, v);
-                }
-                if r.body(b)
-                    .send()
-                    .await
-                    .is_ok_and(|res| res.status() == StatusCode::ACCEPTED)
-                {
-                    accepted.fetch_add(1, Ordering::SeqCst);
-                }
-            }
-        }));
-    }
-    for w in workers {
-        let _ = w.await;
-    }
-    let inbox_time = t.elapsed();
-    let inbox_done = accepted.load(Ordering::SeqCst);
     peak_rss = peak_rss.max(rss_kb(pid, "VmRSS:"));
 
     // Fan-out: 1,000 approved followers, each its own server (its own

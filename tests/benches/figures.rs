@@ -10,8 +10,6 @@
 //! requests per measure, 40).
 
 use noaber_tests::bench::env_num;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::http::{Method, StatusCode};
@@ -97,7 +95,7 @@ fn figures(i: usize, m: usize) -> Value {
     Value::Array(out)
 }
 
-type Signed = (Vec<(&'static str, String)>, Vec<u8>);
+use noaber_tests::bench::Signed;
 
 fn sign_all(key: &SigningKey, inbox: &url::Url, bodies: Vec<(String, Vec<u8>)>) -> Vec<Signed> {
     bodies
@@ -118,43 +116,16 @@ fn sign_all(key: &SigningKey, inbox: &url::Url, bodies: Vec<(String, Vec<u8>)>) 
         .collect()
 }
 
-/// Posts everything with 32 connections at once; returns the time and how
-/// many were accepted.
+/// Posts everything to the one inbox; returns the time and how many were
+/// accepted.
 async fn post_all(inbox: &url::Url, requests: Vec<Signed>) -> (Duration, usize) {
-    let client = reqwest::Client::new();
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let queue = Arc::new(std::sync::Mutex::new(requests));
-    let t = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..32 {
-        let (queue, accepted, client, url) = (
-            queue.clone(),
-            accepted.clone(),
-            client.clone(),
-            inbox.clone(),
-        );
-        workers.push(tokio::spawn(async move {
-            loop {
-                let next = queue.lock().ok().and_then(|mut q| q.pop());
-                let Some((h, b)) = next else { break };
-                let mut r = client.post(url.as_str());
-                for (k, v) in h {
-                    r = r.header(k, v);
-                }
-                if r.body(b)
-                    .send()
-                    .await
-                    .is_ok_and(|res| res.status() == StatusCode::ACCEPTED)
-                {
-                    accepted.fetch_add(1, Ordering::SeqCst);
-                }
-            }
-        }));
-    }
-    for w in workers {
-        let _ = w.await;
-    }
-    (t.elapsed(), accepted.load(Ordering::SeqCst))
+    noaber_tests::bench::post_all(
+        requests
+            .into_iter()
+            .map(|r| (inbox.to_string(), r))
+            .collect(),
+    )
+    .await
 }
 
 async fn timed(

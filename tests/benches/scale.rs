@@ -58,17 +58,8 @@ async fn serve(data: &std::path::Path, db_url: &str, listen: &str) -> Serve {
         child,
         base: format!("http://{listen}"),
     };
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("{}/readyz", node.base))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return node;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    if noaber_tests::bench::wait_ready(&node.base).await {
+        return node;
     }
     panic!("node did not start");
 }
@@ -249,40 +240,9 @@ async fn inbox_rate(
             SystemTime::now(),
         )
         .expect("sign");
-        requests.push((target, headers, body));
+        requests.push((target, (headers, body)));
     }
-    let client = reqwest::Client::new();
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let queue = Arc::new(std::sync::Mutex::new(requests));
-    let t = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..32 {
-        let queue = queue.clone();
-        let accepted = accepted.clone();
-        let client = client.clone();
-        workers.push(tokio::spawn(async move {
-            loop {
-                let next = queue.lock().ok().and_then(|mut q| q.pop());
-                let Some((url, h, b)) = next else { break };
-                let mut r = client.post(url);
-                for (k, v) in h {
-                    r = r.header(k, v);
-                }
-                if r.body(b)
-                    .send()
-                    .await
-                    .is_ok_and(|res| res.status() == StatusCode::ACCEPTED)
-                {
-                    accepted.fetch_add(1, Ordering::SeqCst);
-                }
-            }
-        }));
-    }
-    for w in workers {
-        let _ = w.await;
-    }
-    let took = t.elapsed();
-    let accepted = accepted.load(Ordering::SeqCst);
+    let (took, accepted) = noaber_tests::bench::post_all(requests).await;
     assert_eq!(accepted, n, "activities refused by the inbox");
     accepted as f64 / took.as_secs_f64()
 }

@@ -90,3 +90,61 @@ pub async fn serve_remote(public_pem: String) -> Remote {
     });
     Remote { base, doc }
 }
+
+/// A signed request: its headers and body.
+pub type Signed = (Vec<(&'static str, String)>, Vec<u8>);
+
+/// Posts each request to its URL, 32 at a time; returns the time taken
+/// and how many were answered 202 Accepted.
+pub async fn post_all(requests: Vec<(String, Signed)>) -> (std::time::Duration, usize) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let client = reqwest::Client::new();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let queue = Arc::new(std::sync::Mutex::new(requests));
+    let t = std::time::Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..32 {
+        let (queue, accepted, client) = (queue.clone(), accepted.clone(), client.clone());
+        workers.push(tokio::spawn(async move {
+            loop {
+                let next = queue.lock().ok().and_then(|mut q| q.pop());
+                let Some((url, (headers, body))) = next else {
+                    break;
+                };
+                let mut r = client.post(url);
+                for (k, v) in headers {
+                    r = r.header(k, v);
+                }
+                if r.body(body)
+                    .send()
+                    .await
+                    .is_ok_and(|res| res.status() == reqwest::StatusCode::ACCEPTED)
+                {
+                    accepted.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }));
+    }
+    for w in workers {
+        let _ = w.await;
+    }
+    (t.elapsed(), accepted.load(Ordering::SeqCst))
+}
+
+/// Waits up to 20 s for `base`'s `/readyz` to answer 200.
+pub async fn wait_ready(base: &str) -> bool {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}

@@ -338,6 +338,68 @@ async fn two_processes_share_one_postgresql_database() {
     assert_eq!(held.claimed_by.as_deref(), Some("elsewhere:1:live"));
     assert_eq!(count(&got, "live"), 0);
 
+    // The same activity, sent to both processes at once (a retry racing
+    // the first try), is applied once.
+    let r = TestNode::federated(115, "Stadsdorp Noord", "initiative").await;
+    let fr = r.federation().await;
+    let sender = noaber_federation::actor::load(&fr).await.unwrap();
+    let key =
+        noaber_federation::keys::SigningKey::from_pkcs8_pem(&sender.row.private_key_pem).unwrap();
+    let follow = serde_json::to_vec(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/follow-twice", r.base),
+        "type": "Follow",
+        "actor": sender.id(),
+        "object": format!("{}/actor", a.base),
+    }))
+    .unwrap();
+    // Signed for the node's own address; delivered to each process, as a
+    // load balancer would, with the node's Host.
+    let inbox = url::Url::parse(&a.url("/inbox")).unwrap();
+    let headers = noaber_federation::signature::sign(
+        &key,
+        &sender.key_id(),
+        &axum::http::Method::POST,
+        &inbox,
+        Some(&follow),
+        "application/activity+json",
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    let send = |to: String| {
+        let mut req = reqwest::Client::new().post(format!("{to}/inbox"));
+        for (k, v) in &headers {
+            req = req.header(*k, v.clone());
+        }
+        req.body(follow.clone()).send()
+    };
+    let (first, second) = tokio::join!(send(a.base.clone()), send(b.base.clone()));
+    assert_eq!(first.unwrap().status(), reqwest::StatusCode::ACCEPTED);
+    assert_eq!(second.unwrap().status(), reqwest::StatusCode::ACCEPTED);
+    let sender_id = sender.id();
+    eventually(10, "the follower is approved", || async {
+        noaber_federation::follows::followers(&a.fed, None)
+            .await
+            .unwrap()
+            .iter()
+            .any(|f| f.actor_url == sender_id && f.state == noaber_federation::follows::ACCEPTED)
+    })
+    .await;
+    assert!(
+        noaber_federation::inbox::was_received(
+            &a.fed,
+            &format!("{}/activities/follow-twice", r.base)
+        )
+        .await
+        .unwrap()
+    );
+    let accepts = outbox_activity::Entity::find()
+        .filter(outbox_activity::Column::Kind.eq("Accept"))
+        .all(db.read())
+        .await
+        .unwrap();
+    assert_eq!(accepts.len(), 1, "the follow was applied more than once");
+
     // A fan-out queued by one process is sent by both, each inbox once.
     let inboxes: Vec<String> = (0..300).map(|n| format!("{base}/{n}")).collect();
     let activity = json!({
