@@ -24,7 +24,7 @@ use axum::routing::post;
 use noaber_federation::entity::{follower, remote_actor};
 use noaber_federation::keys::{SigningKey, VerifyingKey};
 use noaber_federation::{objects, signature};
-use noaber_tests::bench::{env_num, free_port, noaber, rss_kb, serve_remote};
+use noaber_tests::bench::{env_num, free_port, noaber, node_public_key, rss_kb, serve_remote};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::json;
 
@@ -229,7 +229,9 @@ async fn main() {
     // port, so its own host as far as delivery limits go).
     let live_n = followers_n - followers_n / 10;
     let sink = Sink {
-        key: Arc::new(VerifyingKey::from_pem(&node_public_key(&node).await).expect("node key")),
+        key: Arc::new(
+            VerifyingKey::from_pem(&node_public_key(&node.base).await).expect("node key"),
+        ),
         received: Arc::new(AtomicUsize::new(0)),
         refused: Arc::new(AtomicUsize::new(0)),
         first: Arc::new(std::sync::Mutex::new(None)),
@@ -538,20 +540,4 @@ fn mark_span(sink: &Sink) -> Duration {
         (Some(f), Some(a)) => a.duration_since(f),
         _ => Duration::ZERO,
     }
-}
-
-async fn node_public_key(node: &Node) -> String {
-    let doc: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/actor", node.base))
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .expect("actor")
-        .json()
-        .await
-        .expect("json");
-    doc["publicKey"]["publicKeyPem"]
-        .as_str()
-        .expect("pem")
-        .to_owned()
 }

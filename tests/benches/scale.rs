@@ -28,7 +28,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use noaber_federation::entity::{follower, remote_actor};
 use noaber_federation::keys::{SigningKey, VerifyingKey};
 use noaber_federation::{objects, signature};
-use noaber_tests::bench::{env_num, free_port, noaber, rss_kb, serve_remote};
+use noaber_tests::bench::{env_num, free_port, noaber, node_public_key, rss_kb, serve_remote};
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use serde_json::json;
 
@@ -245,22 +245,6 @@ async fn inbox_rate(
     let (took, accepted) = noaber_tests::bench::post_all(requests).await;
     assert_eq!(accepted, n, "activities refused by the inbox");
     accepted as f64 / took.as_secs_f64()
-}
-
-async fn node_public_key(base: &str) -> String {
-    let doc: serde_json::Value = reqwest::Client::new()
-        .get(format!("{base}/actor"))
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .expect("actor")
-        .json()
-        .await
-        .expect("json");
-    doc["publicKey"]["publicKeyPem"]
-        .as_str()
-        .expect("pem")
-        .to_owned()
 }
 
 fn mb(kb: u64) -> f64 {

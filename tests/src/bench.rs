@@ -148,3 +148,20 @@ pub async fn wait_ready(base: &str) -> bool {
     }
     false
 }
+
+/// The public key a node's actor document names.
+pub async fn node_public_key(base: &str) -> String {
+    let doc: serde_json::Value = reqwest::Client::new()
+        .get(format!("{base}/actor"))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("actor")
+        .json()
+        .await
+        .expect("json");
+    doc["publicKey"]["publicKeyPem"]
+        .as_str()
+        .expect("pem")
+        .to_owned()
+}
