@@ -246,20 +246,7 @@ async fn main() {
         rows.push((name, s));
     }
 
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_default();
-    println!(
-        "machine: {} cores, {cpu}",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(0)
-    );
+    noaber_tests::bench::print_machine();
     println!(
         "data: {} members ({} volunteers), {} requests, {} matches, {} hour entries; filled in {:.1} s",
         made.members,

@@ -22,7 +22,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::routing::post;
 use noaber_federation::entity::{follower, remote_actor};
-use noaber_federation::keys::{SigningKey, VerifyingKey};
+use noaber_federation::keys::VerifyingKey;
 use noaber_federation::{objects, signature};
 use noaber_tests::bench::{env_num, free_port, noaber, node_public_key, rss_kb, serve_remote};
 use sea_orm::{ActiveModelTrait, Set};
@@ -137,21 +137,14 @@ async fn main() {
     let followers_n = env_num("BENCH_FOLLOWERS", 1000);
 
     // Bare costs, single thread.
-    let (public, private) = noaber_federation::keys::generate().expect("key");
-    let sk = SigningKey::from_pkcs8_pem(&private).expect("sk");
-    let vk = VerifyingKey::from_pem(&public).expect("vk");
-    let msg = b"(request-target): post /inbox/123\nhost: 127.0.0.4:40000\ndate: Tue, 25 Nov 2026 10:00:00 GMT\ndigest: SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\ncontent-type: application/activity+json";
-    let t = Instant::now();
-    let mut sig = String::new();
-    for _ in 0..1000 {
-        sig = sk.sign(msg).expect("sign");
-    }
-    let ring_sign = t.elapsed() / 1000;
-    let t = Instant::now();
-    for _ in 0..5000 {
-        assert!(vk.verify(msg, &sig));
-    }
-    let ring_verify = t.elapsed() / 5000;
+    let noaber_tests::bench::BareSigning {
+        public_pem: public,
+        private_pem: private,
+        key: sk,
+        sign: ring_sign,
+        verify: ring_verify,
+    } = noaber_tests::bench::bare_signing(1000, 5000);
+    let msg = noaber_tests::bench::SIGNING_STRING;
     let (rsa_sign, rsa_verify) = {
         use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
         use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
@@ -443,20 +436,7 @@ async fn main() {
 
     let hwm = rss_kb(pid, "VmHWM:");
 
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_default();
-    println!(
-        "machine: {} cores, {cpu}",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(0)
-    );
+    noaber_tests::bench::print_machine();
     println!("node: release build, separate process, SQLite (WAL), 256 delivery slots, 4 per host");
     println!();
     println!("| measure | result | bare cost in this run | ratio |");

@@ -322,20 +322,7 @@ async fn main() {
     }
     page.sort();
 
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_default();
-    println!(
-        "machine: {} cores, {cpu}",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(0)
-    );
+    noaber_tests::bench::print_machine();
     println!(
         "node: in-process national node, SQLite; {n_init} followed initiatives in {} regions and {} kinds; {n_reports} reports ({months} months × {n_init}), 20 figures each",
         REGIONS.len(),

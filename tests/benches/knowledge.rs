@@ -255,20 +255,7 @@ async fn main() {
         percentile(&times, 1.0),
     );
     let (b50, b95) = (percentile(&bare, 0.5), percentile(&bare, 0.95));
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_default();
-    println!(
-        "machine: {} cores, {cpu}",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(0)
-    );
+    noaber_tests::bench::print_machine();
     println!(
         "node: in-process, {database}, {n_items} received articles of ~230 words (stored in {:.1} s){}",
         filled.as_secs_f64(),

@@ -262,33 +262,16 @@ async fn main() {
 
     // A database of its own on the server.
     let name = format!("noaber_scale_{}", std::process::id());
-    let admin = sea_orm::Database::connect(admin_url.as_str())
-        .await
-        .expect("connect to PostgreSQL");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create database");
-    let mut url = url::Url::parse(&admin_url).expect("url");
-    url.set_path(&format!("/{name}"));
-    let db_url = url.to_string();
+    let db_url = noaber_tests::create_postgres_database(&admin_url, &name).await;
 
     // Bare costs, one core.
-    let (public, private) = noaber_federation::keys::generate().expect("key");
-    let sk = SigningKey::from_pkcs8_pem(&private).expect("sk");
-    let vk = VerifyingKey::from_pem(&public).expect("vk");
-    let msg = b"(request-target): post /inbox/123\nhost: 127.0.0.4:40000\ndate: Tue, 25 Nov 2026 10:00:00 GMT\ndigest: SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\ncontent-type: application/activity+json";
-    let t = Instant::now();
-    let mut sig = String::new();
-    for _ in 0..500 {
-        sig = sk.sign(msg).expect("sign");
-    }
-    let sign = t.elapsed() / 500;
-    let t = Instant::now();
-    for _ in 0..5000 {
-        assert!(vk.verify(msg, &sig));
-    }
-    let verify = t.elapsed() / 5000;
+    let noaber_tests::bench::BareSigning {
+        public_pem: public,
+        key: sk,
+        sign,
+        verify,
+        ..
+    } = noaber_tests::bench::bare_signing(500, 5000);
 
     // The national node: set up once, served by one process, then two.
     let data_a = noaber_tests::TempDir::new();
@@ -397,10 +380,13 @@ async fn main() {
     let refused = sinks.refused.load(Ordering::SeqCst);
     drop(c);
     db.close().await;
-    let _ = admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await;
+    if let Ok(admin) = sea_orm::Database::connect(admin_url.as_str()).await {
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
+    }
 
+    noaber_tests::bench::print_machine();
     println!("| measure | result | bare cost in this run | ratio |");
     println!("| --- | ---: | ---: | ---: |");
     println!("| RSA-2048 sign, ring | {} µs | | |", sign.as_micros());

@@ -165,3 +165,61 @@ pub async fn node_public_key(base: &str) -> String {
         .expect("pem")
         .to_owned()
 }
+
+/// Prints the machine the benchmark ran on: cores and CPU model.
+pub fn print_machine() {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_default();
+    println!(
+        "machine: {} cores, {cpu}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+}
+
+/// A fresh RSA-2048 key pair, with the bare cost of signing and verifying
+/// a request's signing string with it (ring, one core), measured now.
+pub struct BareSigning {
+    pub public_pem: String,
+    pub private_pem: String,
+    pub key: noaber_federation::keys::SigningKey,
+    pub sign: std::time::Duration,
+    pub verify: std::time::Duration,
+}
+
+/// Measures [`BareSigning`] over `signs` signatures and `verifies`
+/// verifications.
+pub fn bare_signing(signs: u32, verifies: u32) -> BareSigning {
+    use noaber_federation::keys::{SigningKey, VerifyingKey};
+    let (public_pem, private_pem) = noaber_federation::keys::generate().expect("key");
+    let key = SigningKey::from_pkcs8_pem(&private_pem).expect("signing key");
+    let vk = VerifyingKey::from_pem(&public_pem).expect("verifying key");
+    let t = std::time::Instant::now();
+    let mut sig = String::new();
+    for _ in 0..signs {
+        sig = key.sign(SIGNING_STRING).expect("sign");
+    }
+    let sign = t.elapsed() / signs.max(1);
+    let t = std::time::Instant::now();
+    for _ in 0..verifies {
+        assert!(vk.verify(SIGNING_STRING, &sig));
+    }
+    let verify = t.elapsed() / verifies.max(1);
+    BareSigning {
+        public_pem,
+        private_pem,
+        key,
+        sign,
+        verify,
+    }
+}
+
+/// A signing string as a delivery has it.
+pub const SIGNING_STRING: &[u8] = b"(request-target): post /inbox/123\nhost: 127.0.0.4:40000\ndate: Tue, 25 Nov 2026 10:00:00 GMT\ndigest: SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\ncontent-type: application/activity+json";

@@ -66,6 +66,22 @@ pub fn postgres_url() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// Creates database `name` on the server `admin_url` points at; returns
+/// the URL of the new database.
+pub async fn create_postgres_database(admin_url: &str, name: &str) -> String {
+    let admin = sea_orm::Database::connect(admin_url)
+        .await
+        .expect("connect to test PostgreSQL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
+    let _ = admin.close().await;
+    let mut url = url::Url::parse(admin_url).expect("postgres url");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
 /// Settings for a fresh node: port 0 on loopback, its own storage.
 pub async fn fresh_settings(dir: &TempDir) -> Settings {
     let mut settings = Settings::with_data_dir(dir.0.join("data"));
@@ -77,17 +93,7 @@ pub async fn fresh_settings(dir: &TempDir) -> Settings {
             COUNTER.fetch_add(1, Ordering::SeqCst),
             rand_suffix()
         );
-        let admin = sea_orm::Database::connect(admin_url.as_str())
-            .await
-            .expect("connect to test PostgreSQL");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create test database");
-        let _ = admin.close().await;
-        let mut url = url::Url::parse(&admin_url).expect("postgres url");
-        url.set_path(&format!("/{name}"));
-        settings.database.url = Some(url.to_string());
+        settings.database.url = Some(create_postgres_database(&admin_url, &name).await);
         settings.database.max_connections = 5;
     }
     settings

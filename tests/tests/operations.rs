@@ -229,9 +229,12 @@ async fn a_periodic_job_is_run_by_one_process_at_a_time() {
     assert!(turn("b", now + hour + chrono::Duration::seconds(1)).await);
 }
 
-/// One inbox host that counts what each inbox path receives, taking a
-/// moment per request so that a fan-out is spread over time.
-async fn counting_inboxes(ip: &str) -> (String, Arc<Mutex<HashMap<String, usize>>>) {
+/// One inbox host that counts what each inbox path receives, taking
+/// `delay` per request so that a fan-out is spread over time.
+async fn counting_inboxes(
+    ip: &str,
+    delay: Duration,
+) -> (String, Arc<Mutex<HashMap<String, usize>>>) {
     let got: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     let listener = tokio::net::TcpListener::bind(format!("{ip}:0"))
         .await
@@ -243,7 +246,7 @@ async fn counting_inboxes(ip: &str) -> (String, Arc<Mutex<HashMap<String, usize>
         axum::routing::post(move |axum::extract::Path(n): axum::extract::Path<String>| {
             let seen = seen.clone();
             async move {
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                tokio::time::sleep(delay).await;
                 if let Ok(mut g) = seen.lock() {
                     *g.entry(n).or_default() += 1;
                 }
@@ -304,7 +307,7 @@ async fn two_processes_share_one_postgresql_database() {
         assert!(err.to_string().contains("er draait al"), "{err}");
         return;
     }
-    let (base, got) = counting_inboxes("127.0.0.111").await;
+    let (base, got) = counting_inboxes("127.0.0.111", Duration::from_millis(20)).await;
     let db = db_of(&a).await;
     // A claim a live process holds right now, and one a dead process left.
     let live = format!("{base}/live");
@@ -441,28 +444,8 @@ async fn an_outcome_never_overwrites_a_claim_taken_over_meanwhile() {
     let a = TestNode::federated(113, "Stadsdorp Oost", "initiative").await;
     // An inbox that answers after a while, so the claim can be taken over
     // while the request is under way.
-    let got = Arc::new(Mutex::new(0usize));
-    let seen = got.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.114:0")
-        .await
-        .unwrap();
-    let inbox = format!("http://{}/inbox", listener.local_addr().unwrap());
-    let app = axum::Router::new().route(
-        "/inbox",
-        axum::routing::post(move || {
-            let seen = seen.clone();
-            async move {
-                tokio::time::sleep(Duration::from_millis(1500)).await;
-                if let Ok(mut g) = seen.lock() {
-                    *g += 1;
-                }
-                axum::http::StatusCode::ACCEPTED
-            }
-        }),
-    );
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (base, got) = counting_inboxes("127.0.0.114", Duration::from_millis(1500)).await;
+    let inbox = format!("{base}/slow");
     let db = db_of(&a).await;
     let activity = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -493,7 +476,7 @@ async fn an_outcome_never_overwrites_a_claim_taken_over_meanwhile() {
     taken.update(db.write()).await.unwrap();
 
     eventually(10, "the first request is answered", || async {
-        got.lock().map(|g| *g).unwrap_or(0) == 1
+        count(&got, "slow") == 1
     })
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
