@@ -17,6 +17,8 @@ mod m20261125_000007_data_safety;
 mod m20261125_000008_knowledge;
 mod m20261205_000009_figures;
 mod m20261205_000010_processes;
+mod m20261206_000011_coordinator_day;
+pub mod search;
 
 pub struct Migrator;
 
@@ -34,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_knowledge::Migration),
             Box::new(m20261205_000009_figures::Migration),
             Box::new(m20261205_000010_processes::Migration),
+            Box::new(m20261206_000011_coordinator_day::Migration),
         ]
     }
 }

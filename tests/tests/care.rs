@@ -344,7 +344,7 @@ async fn the_whole_workflow_from_request_to_hours() {
         .iter()
         .map(|h| h["to"].as_str().unwrap())
         .collect();
-    assert_eq!(history, ["new", "matched", "done"]);
+    assert_eq!(history, ["new", "asked", "matched", "done"]);
     assert!(
         detail["history"][2]["changed_by_name"].is_string(),
         "who changed it"

@@ -5,6 +5,7 @@ mod api;
 mod care;
 mod cli;
 mod config;
+mod coordinator;
 mod federation;
 mod figures;
 mod foundation;

@@ -21,7 +21,8 @@ use super::members::{self, Filter, Member, MemberInput, MemberSummary, Volunteer
 use super::offers::{self, Offer, OfferInput};
 use super::privacy::{self, PersonExport};
 use super::requests::{
-    self, HelpRequest, ListFilter, MatchInfo, RequestDetail, RequestInput, Source, Status, Task,
+    self, HelpRequest, ListFilter, MatchInfo, RequestChange, RequestDetail, RequestInput, Sort,
+    Source, Status, Task,
 };
 use super::stats::{self, MonthCounts};
 use crate::accounts::Role;
@@ -39,7 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_volunteer))
         .routes(routes!(export_members))
         .routes(routes!(list_requests, create_request))
-        .routes(routes!(get_request))
+        .routes(routes!(get_request, patch_request))
         .routes(routes!(erase_requester))
         .routes(routes!(request_status))
         .routes(routes!(suggestions))
@@ -275,8 +276,12 @@ pub struct RequestListQuery {
     pub page: Option<String>,
     pub per_page: Option<String>,
     pub q: Option<String>,
-    /// `new`, `matched`, `done`, `cancelled`, `failed`.
+    /// `new`, `asked`, `matched`, `done`, `cancelled`, `failed`.
     pub status: Option<String>,
+    /// A category id.
+    pub category: Option<String>,
+    /// `newest` (the default), `wanted_date` or `urgency`.
+    pub sort: Option<String>,
 }
 
 /// Help requests, newest first (coordinators). With `q`, matches are
@@ -296,6 +301,20 @@ async fn list_requests(
             message: "error.choice",
         })?),
     };
+    let category = match q.category.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(c) => Some(c.parse::<i32>().map_err(|_| AppError::BadRequest {
+            field: Some("category".into()),
+            message: "error.category",
+        })?),
+    };
+    let sort = match q.sort.as_deref().map(str::trim) {
+        None | Some("") => Sort::default(),
+        Some(s) => Sort::parse(s).ok_or(AppError::BadRequest {
+            field: Some("sort".into()),
+            message: "error.choice",
+        })?,
+    };
     let lq = ListQuery {
         page: q.page,
         per_page: q.per_page,
@@ -303,6 +322,8 @@ async fn list_requests(
     };
     let filter = ListFilter {
         status,
+        category,
+        sort,
         search: lq.search().map(str::to_owned),
     };
     Ok(Json(
@@ -335,6 +356,23 @@ async fn get_request(
 ) -> Result<Json<RequestDetail>, AppError> {
     let actor = coordinator(&user)?;
     Ok(Json(requests::view(&state.db, actor, id).await?))
+}
+
+/// Changes an open request: only the fields sent change. `member_id` links
+/// a request (e.g. from the public form) to a member. A closed request
+/// gets 409; a bad value 422 naming its field, and nothing is changed.
+#[utoipa::path(patch, path = "/api/v1/requests/{id}", tag = "requests", params(("id" = i32, Path)),
+    request_body = RequestChange, security(("bearer" = [])),
+    responses((status = 200, body = HelpRequest), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn patch_request(
+    State(state): State<AppState>,
+    user: ApiUser,
+    IdPath(id): IdPath,
+    ApiJson(change): ApiJson<RequestChange>,
+) -> Result<Json<HelpRequest>, AppError> {
+    let actor = coordinator(&user)?;
+    Ok(Json(requests::update(&state.db, actor, id, &change).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -210,7 +210,9 @@ pub fn validate(input: &MemberInput) -> Result<MemberData, Invalid> {
             default
         })
     };
-    let may_contact = yes_no(&mut e, "may_contact", &input.may_contact, true);
+    // Consent is never assumed: without an answer, the member may not be
+    // approached.
+    let may_contact = yes_no(&mut e, "may_contact", &input.may_contact, false);
     let may_photo = yes_no(&mut e, "may_photo", &input.may_photo, false);
     let data = MemberData {
         name,
@@ -229,20 +231,16 @@ pub fn validate(input: &MemberInput) -> Result<MemberData, Invalid> {
     Ok(data)
 }
 
-/// What search matches on: name, phone digits, e-mail, postcode.
+/// What search matches on: name, phone digits, e-mail, postcode and
+/// neighbourhood, folded so case and accents do not matter.
 fn search_text(d: &MemberData) -> String {
-    [
-        Some(d.name.to_lowercase()),
-        d.phone.clone(),
-        d.email.clone(),
-        d.postcode
-            .as_ref()
-            .map(|p| p.to_lowercase().replace(' ', "")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ")
+    noaber_migrations::search::member_text(
+        &d.name,
+        d.phone.as_deref(),
+        d.email.as_deref(),
+        d.postcode.as_deref(),
+        d.neighbourhood.as_deref(),
+    )
 }
 
 fn apply(row: &mut member::ActiveModel, d: &MemberData) {
@@ -380,15 +378,7 @@ pub async fn list(
         .order_by_asc(member::Column::Name)
         .order_by_asc(member::Column::Id);
     if let Some(s) = search {
-        let s = s.trim().to_lowercase();
-        // Phone numbers are searched without their separators.
-        let digits: String = s.chars().filter(char::is_ascii_digit).collect();
-        let mut cond = sea_orm::Condition::any().add(member::Column::SearchText.contains(&s));
-        if digits.len() >= 4 {
-            cond = cond.add(member::Column::SearchText.contains(&digits));
-        }
-        cond = cond.add(member::Column::Neighbourhood.eq(search.unwrap_or_default().trim()));
-        q = q.filter(cond);
+        q = q.filter(search_condition(s));
     }
     if filter == Filter::Volunteers {
         // A subquery, not a list of every volunteer's id.
@@ -581,11 +571,23 @@ pub async fn volunteer_of_user(db: &Db, user_id: i32) -> Result<Option<i32>> {
         .map(|v| v.member_id))
 }
 
-/// Ids of members whose name, phone, e-mail or postcode contains `text`.
+/// Members whose search text holds `text`, ignoring case and accents;
+/// phone numbers are also found without their separators.
+pub fn search_condition(text: &str) -> sea_orm::Condition {
+    let folded = noaber_migrations::search::fold(text.trim());
+    let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
+    let mut cond = sea_orm::Condition::any().add(member::Column::SearchText.contains(&folded));
+    if digits.len() >= 4 && digits != folded {
+        cond = cond.add(member::Column::SearchText.contains(&digits));
+    }
+    cond
+}
+
+/// Ids of members whose name, phone, e-mail, postcode or neighbourhood
+/// contains `text`.
 pub async fn ids_matching(db: &Db, text: &str) -> Result<Vec<i32>> {
-    let lower = text.trim().to_lowercase();
     Ok(member::Entity::find()
-        .filter(member::Column::SearchText.contains(&lower))
+        .filter(search_condition(text))
         .all(db.read())
         .await?
         .into_iter()

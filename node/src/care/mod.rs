@@ -19,6 +19,7 @@ pub mod public_form;
 pub mod requests;
 pub mod settings;
 pub mod stats;
+pub mod todo;
 pub mod web;
 
 use crate::validation::Invalid;

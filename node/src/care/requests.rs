@@ -1,12 +1,13 @@
 //! Help requests: creating them, their life cycle, and matches.
 //!
-//! Status: new → matched → done, or cancelled / failed; a declined match
-//! sends the request back to new. Every change is recorded with who made it
+//! Status: new → asked (a volunteer was asked and has not answered) →
+//! matched (the volunteer said yes) → done, or cancelled / failed; a
+//! declined match sends the request back to new. Every change is recorded with who made it
 //! and when. Changes are conditional updates on the current status, so two
 //! coordinators acting at once cannot both succeed.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -24,6 +25,7 @@ use crate::validation::{Invalid, required_line};
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     New,
+    Asked,
     Matched,
     Done,
     Cancelled,
@@ -31,8 +33,9 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 6] = [
         Self::New,
+        Self::Asked,
         Self::Matched,
         Self::Done,
         Self::Cancelled,
@@ -42,6 +45,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::New => "new",
+            Self::Asked => "asked",
             Self::Matched => "matched",
             Self::Done => "done",
             Self::Cancelled => "cancelled",
@@ -56,6 +60,7 @@ impl Status {
     pub fn label_key(self) -> &'static str {
         match self {
             Self::New => "status.new",
+            Self::Asked => "status.asked",
             Self::Matched => "status.matched",
             Self::Done => "status.done",
             Self::Cancelled => "status.cancelled",
@@ -70,7 +75,8 @@ impl Status {
     /// The changes a coordinator may make by hand from this status.
     pub fn next(self) -> &'static [Status] {
         match self {
-            Self::New => &[Self::Cancelled, Self::Failed],
+            Self::New | Self::Asked => &[Self::Cancelled, Self::Failed],
+            // Done only once a volunteer said yes.
             Self::Matched => &[Self::Done, Self::Cancelled, Self::Failed],
             _ => &[],
         }
@@ -143,10 +149,22 @@ pub struct MatchInfo {
     pub created_at: DateTime<Utc>,
 }
 
+/// How to reach the member who asks, shown to coordinators on the request.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct RequesterContact {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub neighbourhood: Option<String>,
+    pub notes: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RequestDetail {
     #[serde(flatten)]
     pub request: HelpRequest,
+    /// The member's own contact details (none for a walk-in).
+    pub contact: Option<RequesterContact>,
     pub history: Vec<StatusEvent>,
     pub matches: Vec<MatchInfo>,
 }
@@ -181,14 +199,22 @@ struct Checked {
     urgency: String,
 }
 
-async fn validate(db: &Db, input: &RequestInput) -> Result<Checked> {
+/// Checks a request as typed. When editing, `current` is the stored
+/// request: a member or category it already has is not checked again (an
+/// old request keeps a category that was switched off since).
+async fn validate(
+    db: &Db,
+    input: &RequestInput,
+    current: Option<&help_request::Model>,
+) -> Result<Checked> {
     let mut e = Invalid::default();
     let member_id = match input.member_id.trim() {
         "" => None,
         raw => match raw.parse::<i32>() {
             Ok(id) => {
                 let m = member::Entity::find_by_id(id).one(db.read()).await?;
-                if m.is_none_or(|m| m.erased_at.is_some()) {
+                let kept = current.is_some_and(|c| c.member_id == Some(id));
+                if !kept && m.is_none_or(|m| m.erased_at.is_some()) {
                     e.add("member_id", "error.member_not_found");
                 }
                 Some(id)
@@ -220,7 +246,8 @@ async fn validate(db: &Db, input: &RequestInput) -> Result<Checked> {
     let category_id = match input.category_id.trim().parse::<i32>() {
         Ok(id) => {
             let c = help_category::Entity::find_by_id(id).one(db.read()).await?;
-            if c.is_none_or(|c| !c.active) {
+            let kept = current.is_some_and(|c| c.category_id == id);
+            if !kept && c.is_none_or(|c| !c.active) {
                 e.add("category_id", "error.category");
             }
             id
@@ -265,7 +292,7 @@ async fn validate(db: &Db, input: &RequestInput) -> Result<Checked> {
 
 /// Checks a request without writing anything.
 pub async fn check(db: &Db, input: &RequestInput) -> Result<()> {
-    validate(db, input).await.map(|_| ())
+    validate(db, input, None).await.map(|_| ())
 }
 
 /// Where a request came from.
@@ -292,7 +319,9 @@ pub async fn create(
     source: Source,
     input: &RequestInput,
 ) -> Result<HelpRequest> {
-    let c = validate(db, input).await?;
+    let c = validate(db, input, None).await?;
+    let search_text =
+        noaber_migrations::search::request_text(c.walk_in_name.as_deref(), Some(&c.description));
     let now = Utc::now();
     let txn = db.write().begin().await?;
     let row = help_request::ActiveModel {
@@ -307,6 +336,7 @@ pub async fn create(
         urgency: Set(c.urgency),
         status: Set(Status::New.as_str().to_owned()),
         source: Set(source.as_str().to_owned()),
+        search_text: Set(search_text),
         created_by: Set(actor.map(|a| a.user_id)),
         created_at: Set(now),
         updated_at: Set(now),
@@ -318,6 +348,130 @@ pub async fn create(
     event(&txn, row.id, None, Status::New, actor).await?;
     txn.commit().await?;
     get(db, row.id).await.map(|d| d.request)
+}
+
+/// A change to a request: only the fields given change (the API's PATCH).
+/// Values are text as typed, as in [`RequestInput`].
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct RequestChange {
+    /// Links the request to this member, e.g. one that came in through the
+    /// public form; the walk-in name is then dropped.
+    pub member_id: Option<String>,
+    pub category_id: Option<String>,
+    pub description: Option<String>,
+    /// `dd-mm-jjjj`; empty to remove the date.
+    pub wanted_date: Option<String>,
+    pub wanted_part: Option<String>,
+    pub recurrence: Option<String>,
+    pub urgency: Option<String>,
+}
+
+impl RequestChange {
+    /// Every editable field as the form shows it.
+    pub fn from_request(r: &HelpRequest) -> Self {
+        Self {
+            member_id: None,
+            category_id: Some(r.category_id.to_string()),
+            description: r.description.clone(),
+            wanted_date: Some(r.wanted_date.map(dutch::format_date).unwrap_or_default()),
+            wanted_part: Some(r.wanted_part.clone()),
+            recurrence: Some(r.recurrence.clone().unwrap_or_default()),
+            urgency: Some(r.urgency.clone()),
+        }
+    }
+}
+
+/// A coordinator edits an open request or links it to a member. The change
+/// is checked whole and written in one statement, or not at all; the
+/// history records who changed it.
+pub async fn update(db: &Db, actor: Actor, id: i32, change: &RequestChange) -> Result<HelpRequest> {
+    if !actor.is_coordinator() {
+        return Err(Error::Forbidden);
+    }
+    let current = help_request::Entity::find_by_id(id)
+        .one(db.read())
+        .await?
+        .ok_or(Error::NotFound)?;
+    let status = Status::parse(&current.status).unwrap_or(Status::New);
+    if status.is_closed() {
+        return Err(Error::Conflict("error.request_closed"));
+    }
+    let pick = |new: &Option<String>, old: Option<String>| {
+        new.clone().unwrap_or_else(|| old.unwrap_or_default())
+    };
+    let linking = change
+        .member_id
+        .as_deref()
+        .is_some_and(|m| !m.trim().is_empty());
+    let input = RequestInput {
+        member_id: pick(&change.member_id, current.member_id.map(|m| m.to_string())),
+        walk_in_name: if linking {
+            String::new()
+        } else {
+            current.walk_in_name.clone().unwrap_or_default()
+        },
+        walk_in_contact: current.walk_in_contact.clone().unwrap_or_default(),
+        category_id: pick(&change.category_id, Some(current.category_id.to_string())),
+        description: pick(&change.description, current.description.clone()),
+        wanted_date: pick(
+            &change.wanted_date,
+            current.wanted_date.map(dutch::format_date),
+        ),
+        wanted_part: pick(&change.wanted_part, Some(current.wanted_part.clone())),
+        recurrence: pick(&change.recurrence, current.recurrence.clone()),
+        urgency: pick(&change.urgency, Some(current.urgency.clone())),
+    };
+    let c = validate(db, &input, Some(&current)).await?;
+    if c.member_id.is_some() && c.member_id == volunteer_asked(db, id).await? {
+        return Err(Invalid::one("member_id", "error.own_request").into());
+    }
+    let txn = db.write().begin().await?;
+    let changed = help_request::Entity::update_many()
+        .col_expr(help_request::Column::MemberId, Expr::value(c.member_id))
+        .col_expr(
+            help_request::Column::WalkInName,
+            Expr::value(c.walk_in_name.clone()),
+        )
+        .col_expr(help_request::Column::CategoryId, Expr::value(c.category_id))
+        .col_expr(
+            help_request::Column::Description,
+            Expr::value(Some(c.description.clone())),
+        )
+        .col_expr(help_request::Column::WantedDate, Expr::value(c.wanted_date))
+        .col_expr(help_request::Column::WantedPart, Expr::value(c.wanted_part))
+        .col_expr(help_request::Column::Recurrence, Expr::value(c.recurrence))
+        .col_expr(help_request::Column::Urgency, Expr::value(c.urgency))
+        .col_expr(
+            help_request::Column::SearchText,
+            Expr::value(noaber_migrations::search::request_text(
+                c.walk_in_name.as_deref(),
+                Some(&c.description),
+            )),
+        )
+        .col_expr(help_request::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(help_request::Column::Id.eq(id))
+        .filter(help_request::Column::Status.eq(status.as_str()))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if changed != 1 {
+        return Err(Error::Conflict("error.changed_meanwhile"));
+    }
+    // An event from a status to itself is an edit.
+    event(&txn, id, Some(status), status, Some(actor)).await?;
+    txn.commit().await?;
+    get(db, id).await.map(|d| d.request)
+}
+
+/// The volunteer with an open match on the request, if any.
+async fn volunteer_asked(db: &Db, request_id: i32) -> Result<Option<i32>> {
+    Ok(match_::Entity::find()
+        .filter(match_::Column::RequestId.eq(request_id))
+        .filter(match_::Column::Status.is_in(["proposed", "accepted"]))
+        .one(db.read())
+        .await?
+        .map(|m| m.volunteer_id))
 }
 
 async fn event<C: ConnectionTrait>(
@@ -415,7 +569,22 @@ pub async fn get(db: &Db, id: i32) -> Result<RequestDetail> {
             .into_iter()
             .map(|(id, a)| (id, a.display_name))
             .collect();
+    let contact = match m.member_id {
+        Some(member_id) => member::Entity::find_by_id(member_id)
+            .one(db.read())
+            .await?
+            .filter(|x| x.erased_at.is_none())
+            .map(|x| RequesterContact {
+                phone: x.phone,
+                email: x.email,
+                address: x.address,
+                neighbourhood: x.neighbourhood,
+                notes: x.notes,
+            }),
+        None => None,
+    };
     Ok(RequestDetail {
+        contact,
         request: to_request(m, &names, &cats),
         history: history
             .into_iter()
@@ -460,19 +629,75 @@ pub async fn view(db: &Db, actor: Actor, id: i32) -> Result<RequestDetail> {
     Ok(detail)
 }
 
-/// `?status=new&q=text&page=2`
+/// The order of the request list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Soonest wanted date first; requests without a date last.
+    WantedDate,
+    /// Most urgent first, then soonest date.
+    Urgency,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 3] = [Self::Newest, Self::WantedDate, Self::Urgency];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Newest => "newest",
+            Self::WantedDate => "wanted_date",
+            Self::Urgency => "urgency",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s.trim())
+    }
+}
+
+/// `?status=new&category=3&sort=urgency&q=text&page=2`
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     pub status: Option<Status>,
+    pub category: Option<i32>,
+    pub sort: Sort,
     pub search: Option<String>,
 }
 
+fn ordered(
+    q: sea_orm::Select<help_request::Entity>,
+    sort: Sort,
+) -> sea_orm::Select<help_request::Entity> {
+    use sea_orm::Order;
+    let by_date = |q: sea_orm::Select<help_request::Entity>| {
+        q.order_by(
+            Expr::col(help_request::Column::WantedDate).is_null(),
+            Order::Asc,
+        )
+        .order_by_asc(help_request::Column::WantedDate)
+    };
+    let q = match sort {
+        Sort::Newest => q,
+        Sort::WantedDate => by_date(q),
+        Sort::Urgency => by_date(q.order_by(
+            Expr::cust("CASE urgency WHEN 'high' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END"),
+            Order::Asc,
+        )),
+    };
+    q.order_by_desc(help_request::Column::CreatedAt)
+        .order_by_desc(help_request::Column::Id)
+}
+
 pub async fn list(db: &Db, filter: &ListFilter, page: PageRequest) -> Result<Page<HelpRequest>> {
-    let mut q = help_request::Entity::find()
-        .order_by_desc(help_request::Column::CreatedAt)
-        .order_by_desc(help_request::Column::Id);
+    let mut q = ordered(help_request::Entity::find(), filter.sort);
     if let Some(s) = filter.status {
         q = q.filter(help_request::Column::Status.eq(s.as_str()));
+    }
+    if let Some(c) = filter.category {
+        q = q.filter(help_request::Column::CategoryId.eq(c));
     }
     if let Some(text) = filter
         .search
@@ -480,19 +705,18 @@ pub async fn list(db: &Db, filter: &ListFilter, page: PageRequest) -> Result<Pag
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        let lower = text.to_lowercase();
         // A subquery, not a list of ids: SQLite builds its lookup once, and
         // a common name matching thousands of members costs no parameters.
         let matching_members = sea_orm::sea_query::Query::select()
             .column(member::Column::Id)
             .from(member::Entity)
-            .and_where(member::Column::SearchText.contains(&lower))
+            .cond_where(super::members::search_condition(text))
             .to_owned();
+        let folded = noaber_migrations::search::fold(text);
         q = q.filter(
             sea_orm::Condition::any()
                 .add(help_request::Column::MemberId.in_subquery(matching_members))
-                .add(help_request::Column::WalkInName.contains(text))
-                .add(help_request::Column::Description.contains(text)),
+                .add(help_request::Column::SearchText.contains(&folded)),
         );
     }
     // A search scans descriptions. One scan collects the ids of the newest
@@ -518,10 +742,8 @@ pub async fn list(db: &Db, filter: &ListFilter, page: PageRequest) -> Result<Pag
             .take(page.per_page as usize)
             .copied()
             .collect();
-        let rows = help_request::Entity::find()
+        let rows = ordered(help_request::Entity::find(), filter.sort)
             .filter(help_request::Column::Id.is_in(page_ids))
-            .order_by_desc(help_request::Column::CreatedAt)
-            .order_by_desc(help_request::Column::Id)
             .all(db.read())
             .await?;
         (ids.len() as u64, rows)
@@ -610,14 +832,15 @@ pub async fn match_volunteer(
         return Err(Error::Conflict("error.already_matched"));
     }
     let txn = db.write().begin().await?;
-    if !move_status(&txn, request_id, Status::New, Status::Matched).await? {
+    // Asked, not matched: the volunteer has not said yes yet.
+    if !move_status(&txn, request_id, Status::New, Status::Asked).await? {
         return Err(Error::Conflict("error.already_matched"));
     }
     event(
         &txn,
         request_id,
         Some(Status::New),
-        Status::Matched,
+        Status::Asked,
         Some(actor),
     )
     .await?;
@@ -645,9 +868,17 @@ pub async fn match_volunteer(
     })
 }
 
+/// What an answer changed, for the message after it.
+#[derive(Debug, Clone)]
+pub struct Answered {
+    pub request_id: i32,
+    pub volunteer: String,
+}
+
 /// The volunteer (or a coordinator on their behalf) accepts or declines.
-/// Declining sends the request back to the coordinators' queue.
-pub async fn respond(db: &Db, actor: Actor, match_id: i32, accept: bool) -> Result<()> {
+/// Accepting makes the request matched; declining sends it back to the
+/// coordinators' queue.
+pub async fn respond(db: &Db, actor: Actor, match_id: i32, accept: bool) -> Result<Answered> {
     let m = match_::Entity::find_by_id(match_id)
         .one(db.read())
         .await?
@@ -678,18 +909,16 @@ pub async fn respond(db: &Db, actor: Actor, match_id: i32, accept: bool) -> Resu
     if changed != 1 {
         return Err(Error::Conflict("error.already_answered"));
     }
-    if !accept && move_status(&txn, m.request_id, Status::Matched, Status::New).await? {
-        event(
-            &txn,
-            m.request_id,
-            Some(Status::Matched),
-            Status::New,
-            Some(actor),
-        )
-        .await?;
+    let to = if accept { Status::Matched } else { Status::New };
+    if move_status(&txn, m.request_id, Status::Asked, to).await? {
+        event(&txn, m.request_id, Some(Status::Asked), to, Some(actor)).await?;
     }
     txn.commit().await?;
-    Ok(())
+    let names = super::members::names(db, &[m.volunteer_id]).await?;
+    Ok(Answered {
+        request_id: m.request_id,
+        volunteer: names.get(&m.volunteer_id).cloned().unwrap_or_default(),
+    })
 }
 
 /// A task as the volunteer sees it: only what they need to help.
@@ -761,6 +990,17 @@ pub async fn tasks_of(db: &Db, actor: Actor) -> Result<Vec<Task>> {
         });
     }
     Ok(tasks)
+}
+
+/// Rows as the lists show them: with the requester's and category's names.
+pub(super) async fn hydrate(db: &Db, rows: Vec<help_request::Model>) -> Result<Vec<HelpRequest>> {
+    let ids: Vec<i32> = rows.iter().filter_map(|r| r.member_id).collect();
+    let names = super::members::names(db, &ids).await?;
+    let cats = super::categories::names(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| to_request(r, &names, &cats))
+        .collect())
 }
 
 pub async fn count(db: &Db) -> Result<u64> {

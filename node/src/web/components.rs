@@ -50,6 +50,12 @@ pub enum Kind {
     Checkbox(bool),
     File,
     Hidden,
+    /// A person chosen on an earlier step: the name is shown, the id sent
+    /// hidden, and a link goes back to choose someone else.
+    Chosen {
+        name: String,
+        change: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -217,6 +223,10 @@ pub struct ListSpec {
     pub empty: &'static str,
     /// Filter links, e.g. by status: (href, label key, current).
     pub filters: Vec<(String, &'static str, bool)>,
+    /// Sort links, the same way.
+    pub sorts: Vec<(String, &'static str, bool)>,
+    /// A choice from a longer list, e.g. a category: a small form.
+    pub category_filter: Option<CategoryFilter>,
     pub columns: Vec<&'static str>,
     pub rows: Vec<Vec<Cell>>,
     pub total: u64,
@@ -245,6 +255,8 @@ impl ListSpec {
             search_hidden: Vec::new(),
             empty: "list.empty",
             filters: Vec::new(),
+            sorts: Vec::new(),
+            category_filter: None,
             columns,
             rows: Vec::new(),
             total: page.total,
@@ -254,6 +266,14 @@ impl ListSpec {
             page_base,
         }
     }
+}
+
+/// A select that filters a list without JavaScript: pick, then "Toon".
+pub struct CategoryFilter {
+    pub action: String,
+    /// The other choices and the search, kept.
+    pub hidden: Vec<(&'static str, String)>,
+    pub options: Vec<Opt>,
 }
 
 /// A labelled value on a detail page.

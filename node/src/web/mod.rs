@@ -171,6 +171,14 @@ const FLASH_KEYS: &[&str] = &[
     "flash.copy_saved",
     "flash.themes_saved",
     "flash.answer_sent",
+    "flash.recorded_yes",
+    "flash.recorded_no",
+    "flash.member_linked",
+    "flash.request_changed",
+    "flash.status_changed",
+    "flash.request_created",
+    "flash.member_created",
+    "flash.member_created_linked",
 ];
 
 /// Adds a `Set-Cookie` header. Our cookie values are tokens and keys that
@@ -215,6 +223,8 @@ struct HomePage {
     place: String,
     /// The latest news and events from the network, newest first.
     news: Vec<noaber_federation::network_items::ItemLine>,
+    /// A coordinator's to-do list.
+    todo: Option<crate::care::todo::Todo>,
 }
 
 /// News and events received from the network for the dashboard.
@@ -249,7 +259,24 @@ async fn home(
     } else {
         Vec::new()
     };
-    Ok(render(&HomePage { page, place, news })?.into_response())
+    let todo = match &page.user {
+        Some(u) if u.role.at_least(Role::Coordinator) => {
+            let now = chrono::Utc::now();
+            let today = (now + time::amsterdam_offset(now)).date_naive();
+            Some(
+                crate::care::todo::for_coordinator(&state.db, crate::care::Actor::of(u), today)
+                    .await?,
+            )
+        }
+        _ => None,
+    };
+    Ok(render(&HomePage {
+        page,
+        place,
+        news,
+        todo,
+    })?
+    .into_response())
 }
 
 #[derive(Deserialize)]

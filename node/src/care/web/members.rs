@@ -223,15 +223,49 @@ impl MemberForm {
     }
 }
 
-async fn new_form(user: CurrentUser, page: PageCtx) -> Result<Response, AppError> {
-    coordinator(&user)?;
-    let f = MemberForm {
-        may_contact: Some("ja".into()),
-        ..Default::default()
-    };
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NewMemberQuery {
+    /// A request from someone who is not a member yet: the new member is
+    /// filled in from it and the request linked to them.
+    hulpvraag: String,
+}
+
+/// Where the new-member form posts to and leads back to.
+fn new_member_target(from_request: Option<i32>) -> (String, String, &'static str) {
+    match from_request {
+        Some(id) => (
+            format!("/leden/nieuw?hulpvraag={id}"),
+            format!("/hulpvragen/{id}"),
+            "requests.back_to_one",
+        ),
+        None => ("/leden/nieuw".into(), "/leden".into(), "members.back"),
+    }
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Query(q): Query<NewMemberQuery>,
+) -> Result<Response, AppError> {
+    let actor = coordinator(&user)?;
+    let from_request = q.hulpvraag.trim().parse::<i32>().ok();
+    // Consent is asked, never assumed: the box starts unticked.
+    let mut f = MemberForm::default();
+    if let Some(id) = from_request {
+        let r = crate::care::requests::view(&state.db, actor, id).await?;
+        f.name = r.request.requester.clone();
+        match r.request.walk_in_contact {
+            Some(c) if c.contains('@') => f.email = c,
+            Some(c) => f.phone = c,
+            None => {}
+        }
+    }
+    let (action, back, back_label) = new_member_target(from_request);
     form(
         page,
-        FormSpec::new("members.new", "/leden/nieuw", f.fields()).back("/leden", "members.back"),
+        FormSpec::new("members.new", action, f.fields()).back(back, back_label),
     )
 }
 
@@ -239,17 +273,45 @@ async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     page: PageCtx,
+    Query(q): Query<NewMemberQuery>,
     Form(f): Form<MemberForm>,
 ) -> Result<Response, AppError> {
     let actor = coordinator(&user)?;
+    let from_request = q.hulpvraag.trim().parse::<i32>().ok();
     match members::create(&state.db, actor, &f.input()).await {
-        Ok(m) => Ok(flash_redirect(&format!("/leden/{}", m.id), "flash.saved")),
-        Err(Error::Invalid(errors)) => form(
-            page,
-            FormSpec::new("members.new", "/leden/nieuw", f.fields())
-                .errors(errors)
-                .back("/leden", "members.back"),
-        ),
+        Ok(m) => {
+            let Some(request_id) = from_request else {
+                return Ok(flash_redirect(
+                    &format!("/leden/{}", m.id),
+                    "flash.member_created",
+                ));
+            };
+            let link = crate::care::requests::RequestChange {
+                member_id: Some(m.id.to_string()),
+                ..Default::default()
+            };
+            match crate::care::requests::update(&state.db, actor, request_id, &link).await {
+                Ok(_) => Ok(flash_redirect(
+                    &format!("/hulpvragen/{request_id}"),
+                    "flash.member_created_linked",
+                )),
+                // The request was closed meanwhile: the member stays made.
+                Err(Error::Conflict(_)) => Ok(flash_redirect(
+                    &format!("/leden/{}", m.id),
+                    "flash.member_created",
+                )),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Err(Error::Invalid(errors)) => {
+            let (action, back, back_label) = new_member_target(from_request);
+            form(
+                page,
+                FormSpec::new("members.new", action, f.fields())
+                    .errors(errors)
+                    .back(back, back_label),
+            )
+        }
         Err(e) => Err(e.into()),
     }
 }

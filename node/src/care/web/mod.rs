@@ -48,6 +48,76 @@ pub(crate) struct ConfirmPage {
     pub fields: Vec<(&'static str, String)>,
 }
 
+/// The first step of a form that needs a person: search by name, pick
+/// from the results (a link that carries the id on), or take another way.
+pub(crate) struct PickSpec {
+    pub title: &'static str,
+    pub intro: &'static str,
+    /// This page; the search and each pick come back to it.
+    pub action: String,
+    /// The query parameter a pick sets, e.g. `lid`.
+    pub param: &'static str,
+    pub filter: crate::care::members::Filter,
+    pub q: String,
+    /// Other ways on: (href, label key).
+    pub others: Vec<(String, &'static str)>,
+    pub back: (String, &'static str),
+}
+
+#[derive(Template)]
+#[template(path = "pick.html")]
+pub(crate) struct PickPage {
+    pub page: PageCtx,
+    pub spec: PickSpec,
+    /// (href, name, detail such as the neighbourhood)
+    pub found: Vec<(String, String, String)>,
+    pub searched: bool,
+}
+
+/// How many people a name search shows at once.
+const PICK_LIMIT: u64 = 20;
+
+pub(crate) async fn pick(
+    state: &crate::app::AppState,
+    page: PageCtx,
+    spec: PickSpec,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let q = spec.q.trim().to_owned();
+    let found = if q.is_empty() {
+        Vec::new()
+    } else {
+        let sep = if spec.action.contains('?') { '&' } else { '?' };
+        crate::care::members::list(
+            &state.db,
+            Some(&q),
+            spec.filter,
+            crate::pagination::PageRequest {
+                page: 1,
+                per_page: PICK_LIMIT,
+            },
+        )
+        .await?
+        .items
+        .into_iter()
+        .map(|m| {
+            (
+                format!("{}{sep}{}={}", spec.action, spec.param, m.id),
+                m.name,
+                m.neighbourhood.unwrap_or_default(),
+            )
+        })
+        .collect()
+    };
+    Ok(render(&PickPage {
+        page,
+        searched: !q.is_empty(),
+        spec,
+        found,
+    })?
+    .into_response())
+}
+
 pub(crate) fn form(page: PageCtx, form: FormSpec) -> Result<axum::response::Response, AppError> {
     use axum::response::IntoResponse;
     let status = if form.errors.is_empty() {

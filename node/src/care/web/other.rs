@@ -1,8 +1,9 @@
 //! Offers, hours, activities, the audit log, help categories and the
 //! retention setting.
 
+use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -19,7 +20,7 @@ use crate::error::AppError;
 use crate::pagination::ListQuery;
 use crate::validation::Invalid;
 use crate::web::components::{Cell, Field, FormSpec, Kind, ListSpec, Opt};
-use crate::web::{PageCtx, flash_redirect};
+use crate::web::{PageCtx, flash_redirect, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -87,6 +88,33 @@ async fn offers_index(
     list(page, spec)
 }
 
+/// The chosen volunteer as a field: their name, the id hidden. `None` when
+/// the id is not a volunteer's, so the page asks for a name first.
+async fn chosen_volunteer(
+    state: &AppState,
+    raw_id: &str,
+    change: &str,
+) -> Result<Option<Field>, AppError> {
+    let Ok(id) = raw_id.trim().parse::<i32>() else {
+        return Ok(None);
+    };
+    let Some(name) = crate::care::members::names(&state.db, &[id])
+        .await?
+        .remove(&id)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Field::new(
+        "volunteer_id",
+        "offers.volunteer",
+        Kind::Chosen {
+            name,
+            change: change.to_owned(),
+        },
+        id.to_string(),
+    )))
+}
+
 async fn offer_fields(state: &AppState, input: &OfferInput) -> Result<Vec<Field>, AppError> {
     let cats = categories::list(&state.db, true).await?;
     let mut opts = vec![Opt::key("", "form.choose", input.category_id.is_empty())];
@@ -97,29 +125,72 @@ async fn offer_fields(state: &AppState, input: &OfferInput) -> Result<Vec<Field>
             input.category_id == c.id.to_string(),
         )
     }));
-    Ok(vec![
-        Field::new(
-            "volunteer_id",
-            "offers.volunteer_number",
-            Kind::Number,
-            &input.volunteer_id,
-        )
-        .narrow()
-        .hint("offers.volunteer_hint"),
+    let mut fields = Vec::new();
+    fields.extend(chosen_volunteer(state, &input.volunteer_id, "/aanbod/nieuw").await?);
+    fields.extend([
         Field::new("category_id", "requests.category", Kind::Select(opts), ""),
         Field::new("area", "offers.area", Kind::Text, &input.area),
         Field::new("times", "offers.times", Kind::Text, &input.times).hint("offers.times_hint"),
         Field::new("note", "offers.note", Kind::TextArea, &input.note),
-    ])
+    ]);
+    Ok(fields)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PickQuery {
+    vrijwilliger: String,
+    koppeling: String,
+    zoek: String,
+}
+
+/// The first step of a form about a volunteer: find them by name.
+fn pick_volunteer(
+    action: &str,
+    q: String,
+    title: &'static str,
+    back: (&str, &'static str),
+) -> super::PickSpec {
+    super::PickSpec {
+        title,
+        intro: "pick.volunteer_intro",
+        action: action.to_owned(),
+        param: "vrijwilliger",
+        filter: crate::care::members::Filter::Volunteers,
+        q,
+        others: Vec::new(),
+        back: (back.0.to_owned(), back.1),
+    }
 }
 
 async fn offer_form(
     State(state): State<AppState>,
     user: CurrentUser,
     page: PageCtx,
+    Query(q): Query<PickQuery>,
 ) -> Result<Response, AppError> {
     user.require(Role::Coordinator)?;
-    let fields = offer_fields(&state, &OfferInput::default()).await?;
+    let input = OfferInput {
+        volunteer_id: q.vrijwilliger,
+        ..Default::default()
+    };
+    if chosen_volunteer(&state, &input.volunteer_id, "")
+        .await?
+        .is_none()
+    {
+        return super::pick(
+            &state,
+            page,
+            pick_volunteer(
+                "/aanbod/nieuw",
+                q.zoek,
+                "offers.new",
+                ("/aanbod", "offers.back"),
+            ),
+        )
+        .await;
+    }
+    let fields = offer_fields(&state, &input).await?;
     form(
         page,
         FormSpec::new("offers.new", "/aanbod/nieuw", fields).back("/aanbod", "offers.back"),
@@ -187,19 +258,16 @@ async fn hours_index(
     list(page, spec)
 }
 
-fn hours_fields(input: &HoursInput, coordinator: bool) -> Vec<Field> {
+/// A coordinator enters hours for a chosen volunteer; a volunteer for
+/// themselves (no person field then).
+async fn hours_fields(
+    state: &AppState,
+    input: &HoursInput,
+    coordinator: bool,
+) -> Result<Vec<Field>, AppError> {
     let mut fields = Vec::new();
     if coordinator {
-        fields.push(
-            Field::new(
-                "volunteer_id",
-                "hours.volunteer_number",
-                Kind::Number,
-                &input.volunteer_id,
-            )
-            .narrow()
-            .hint("hours.volunteer_hint"),
-        );
+        fields.extend(chosen_volunteer(state, &input.volunteer_id, "/uren/nieuw").await?);
     }
     fields.push(Field::new("match_id", "", Kind::Hidden, &input.match_id));
     fields.push(
@@ -228,32 +296,53 @@ fn hours_fields(input: &HoursInput, coordinator: bool) -> Vec<Field> {
         Kind::TextArea,
         &input.note,
     ));
-    fields
+    Ok(fields)
 }
 
-#[derive(Deserialize, Default)]
-struct HoursQuery {
-    koppeling: Option<String>,
-    vrijwilliger: Option<String>,
+#[derive(Template)]
+#[template(path = "not_linked.html")]
+struct NotLinkedPage {
+    page: PageCtx,
 }
 
 async fn hours_form(
+    State(state): State<AppState>,
     user: CurrentUser,
     page: PageCtx,
-    Query(q): Query<HoursQuery>,
+    Query(q): Query<PickQuery>,
 ) -> Result<Response, AppError> {
     let actor = Actor::of(&user.0);
     let input = HoursInput {
-        match_id: q.koppeling.unwrap_or_default(),
-        volunteer_id: q.vrijwilliger.unwrap_or_default(),
+        match_id: q.koppeling,
+        volunteer_id: q.vrijwilliger,
         ..Default::default()
     };
+    if actor.is_coordinator() {
+        if chosen_volunteer(&state, &input.volunteer_id, "")
+            .await?
+            .is_none()
+        {
+            return super::pick(
+                &state,
+                page,
+                pick_volunteer("/uren/nieuw", q.zoek, "hours.log", ("/uren", "hours.back")),
+            )
+            .await;
+        }
+    } else if crate::care::members::volunteer_of_user(&state.db, actor.user_id)
+        .await?
+        .is_none()
+    {
+        // Saving would fail on a field this form does not have: say why
+        // instead, and who can fix it.
+        return Ok(render(&NotLinkedPage { page })?.into_response());
+    }
     form(
         page,
         FormSpec::new(
             "hours.log",
             "/uren/nieuw",
-            hours_fields(&input, actor.is_coordinator()),
+            hours_fields(&state, &input, actor.is_coordinator()).await?,
         )
         .back("/uren", "hours.back"),
     )
@@ -273,7 +362,7 @@ async fn hours_create(
             FormSpec::new(
                 "hours.log",
                 "/uren/nieuw",
-                hours_fields(&input, actor.is_coordinator()),
+                hours_fields(&state, &input, actor.is_coordinator()).await?,
             )
             .errors(errors)
             .back("/uren", "hours.back"),

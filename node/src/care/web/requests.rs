@@ -12,14 +12,18 @@ use super::{coordinator, form, id_of, list, page_base};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::care::matching::{self, Suggestion};
+use crate::care::members::Filter;
 use crate::care::requests::{
-    self, ListFilter, PARTS, RequestDetail, RequestInput, Source, Status, Task, URGENCIES,
+    self, ListFilter, PARTS, RequestChange, RequestDetail, RequestInput, Sort, Source, Status,
+    Task, URGENCIES,
 };
 use crate::care::{Actor, Error, dutch};
 use crate::error::AppError;
 use crate::pagination::ListQuery;
 use crate::validation::Invalid;
-use crate::web::components::{Action, Cell, Field, FormSpec, Kind, ListSpec, Opt, Row};
+use crate::web::components::{
+    Action, CategoryFilter, Cell, Field, FormSpec, Kind, ListSpec, Opt, Row,
+};
 use crate::web::{PageCtx, flash_redirect, render};
 
 pub fn router() -> Router<AppState> {
@@ -27,6 +31,8 @@ pub fn router() -> Router<AppState> {
         .route("/hulpvragen", get(index))
         .route("/hulpvragen/nieuw", get(new_form).post(create))
         .route("/hulpvragen/{id}", get(show))
+        .route("/hulpvragen/{id}/bewerken", get(edit_form).post(edit))
+        .route("/hulpvragen/{id}/lid", post(link_member))
         .route("/hulpvragen/{id}/koppelen", post(match_volunteer))
         .route("/hulpvragen/{id}/status", post(change_status))
         .route(
@@ -42,6 +48,17 @@ struct RequestsQuery {
     #[serde(flatten)]
     list: ListQuery,
     status: Option<String>,
+    soort: Option<String>,
+    sorteer: Option<String>,
+}
+
+/// The words of the sort choices in the address bar.
+fn sort_word(s: Sort) -> &'static str {
+    match s {
+        Sort::Newest => "nieuw",
+        Sort::WantedDate => "datum",
+        Sort::Urgency => "spoed",
+    }
 }
 
 async fn index(
@@ -52,12 +69,30 @@ async fn index(
 ) -> Result<Response, AppError> {
     coordinator(&user)?;
     let status = q.status.as_deref().and_then(Status::parse);
+    let cats = crate::care::categories::list(&state.db, false).await?;
+    let category = q
+        .soort
+        .as_deref()
+        .and_then(|c| c.trim().parse::<i32>().ok())
+        .filter(|c| cats.iter().any(|x| x.id == *c));
+    let sort = Sort::ALL
+        .into_iter()
+        .find(|s| q.sorteer.as_deref() == Some(sort_word(*s)))
+        .unwrap_or_default();
     let filter = ListFilter {
         status,
+        category,
+        sort,
         search: q.list.search().map(str::to_owned),
     };
     let result = requests::list(&state.db, &filter, q.list.page_request()).await?;
     let status_str = status.map(|s| s.as_str()).unwrap_or("");
+    let category_str = category.map(|c| c.to_string()).unwrap_or_default();
+    let sort_str = if sort == Sort::Newest {
+        ""
+    } else {
+        sort_word(sort)
+    };
     let mut spec = ListSpec::new(
         "requests.title",
         vec![
@@ -65,49 +100,109 @@ async fn index(
             "requests.date",
             "requests.requester",
             "requests.category",
+            "requests.wanted_date",
+            "requests.urgency",
             "requests.status",
         ],
         &result,
-        page_base("/hulpvragen", q.list.search(), &[("status", status_str)]),
+        page_base(
+            "/hulpvragen",
+            q.list.search(),
+            &[
+                ("status", status_str),
+                ("soort", &category_str),
+                ("sorteer", sort_str),
+            ],
+        ),
     );
     spec.actions = vec![("/hulpvragen/nieuw".into(), "requests.new")];
     if result.total > requests::SEARCH_COUNT_CAP {
         spec.more_than = Some(requests::SEARCH_COUNT_CAP);
     }
     spec.search_action = Some("/hulpvragen".into());
-    if let Some(s) = status {
-        spec.search_hidden = vec![("status", s.as_str().to_owned())];
-    }
+    spec.search_hidden = [
+        ("status", status_str.to_owned()),
+        ("soort", category_str.clone()),
+        ("sorteer", sort_str.to_owned()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .collect();
     spec.search_label = "requests.search";
     spec.q = q.list.search().unwrap_or("").to_owned();
-    // Filters keep the search; the search form keeps the status.
-    let q_part = q
-        .list
-        .search()
-        .map(|s| format!("&q={}", crate::auth::extract::encode(s)))
-        .unwrap_or_default();
+    // Each choice keeps the others (and the search).
+    let link = |status: &str, category: &str, sort: &str| {
+        let mut parts = Vec::new();
+        for (k, v) in [("status", status), ("soort", category), ("sorteer", sort)] {
+            if !v.is_empty() {
+                parts.push(format!("{k}={v}"));
+            }
+        }
+        if let Some(text) = q.list.search() {
+            parts.push(format!("q={}", crate::auth::extract::encode(text)));
+        }
+        format!("/hulpvragen?{}", parts.join("&"))
+    };
     spec.filters = std::iter::once((
-        format!("/hulpvragen?{q_part}"),
+        link("", &category_str, sort_str),
         "requests.filter_all",
         status.is_none(),
     ))
     .chain(Status::ALL.into_iter().map(|s| {
         (
-            format!("/hulpvragen?status={}{q_part}", s.as_str()),
+            link(s.as_str(), &category_str, sort_str),
             s.label_key(),
             status == Some(s),
         )
     }))
     .collect();
+    spec.sorts = Sort::ALL
+        .into_iter()
+        .map(|s| {
+            let word = if s == Sort::Newest { "" } else { sort_word(s) };
+            (
+                link(status_str, &category_str, word),
+                match s {
+                    Sort::Newest => "requests.sort_newest",
+                    Sort::WantedDate => "requests.sort_date",
+                    Sort::Urgency => "requests.sort_urgency",
+                },
+                s == sort,
+            )
+        })
+        .collect();
+    spec.category_filter = Some(CategoryFilter {
+        action: "/hulpvragen".into(),
+        hidden: [
+            ("status", status_str.to_owned()),
+            ("sorteer", sort_str.to_owned()),
+            ("q", q.list.search().unwrap_or("").to_owned()),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect(),
+        options: std::iter::once(Opt::key("", "requests.all_categories", category.is_none()))
+            .chain(
+                cats.iter()
+                    .map(|c| Opt::text(c.id.to_string(), c.name.clone(), category == Some(c.id))),
+            )
+            .collect(),
+    });
     spec.rows = result
         .items
         .iter()
         .map(|r| {
+            let mut requester = r.requester.clone();
+            if r.source == "public_form" {
+                requester = format!("{requester} ({})", page.t.t("requests.via_form"));
+            }
             vec![
                 Cell::link(r.id.to_string(), format!("/hulpvragen/{}", r.id)),
                 Cell::text(crate::web::time::local_date(&r.created_at)),
-                Cell::text(r.requester.clone()),
+                Cell::text(requester),
                 Cell::text(r.category.clone()),
+                Cell::text(r.wanted_date.map(dutch::format_date).unwrap_or_default()),
+                Cell::text(page.t.t(&format!("urgency.{}", r.urgency))),
                 Cell::text(page.t.t(r.status.label_key())),
             ]
         })
@@ -115,16 +210,18 @@ async fn index(
     list(page, spec)
 }
 
-async fn request_fields(state: &AppState, input: &RequestInput) -> Result<Vec<Field>, AppError> {
-    let cats = crate::care::categories::list(&state.db, true).await?;
-    let mut cat_opts = vec![Opt::key("", "form.choose", input.category_id.is_empty())];
-    cat_opts.extend(cats.iter().map(|c| {
-        Opt::text(
-            c.id.to_string(),
-            c.name.clone(),
-            input.category_id == c.id.to_string(),
-        )
-    }));
+fn category_field(cats: &[crate::care::categories::Category], chosen: &str) -> Field {
+    let mut opts = vec![Opt::key("", "form.choose", chosen.is_empty())];
+    opts.extend(
+        cats.iter()
+            .map(|c| Opt::text(c.id.to_string(), c.name.clone(), chosen == c.id.to_string())),
+    );
+    Field::new("category_id", "requests.category", Kind::Select(opts), "")
+}
+
+/// What is asked, when and how urgently: the fields a new request and an
+/// edit share.
+fn detail_fields(input: &RequestInput) -> Vec<Field> {
     let part = if input.wanted_part.is_empty() {
         "any"
     } else {
@@ -135,33 +232,7 @@ async fn request_fields(state: &AppState, input: &RequestInput) -> Result<Vec<Fi
     } else {
         input.urgency.as_str()
     };
-    Ok(vec![
-        Field::new(
-            "member_id",
-            "requests.member_number",
-            Kind::Number,
-            &input.member_id,
-        )
-        .narrow()
-        .hint("requests.member_hint"),
-        Field::new(
-            "walk_in_name",
-            "requests.walk_in_name",
-            Kind::Text,
-            &input.walk_in_name,
-        ),
-        Field::new(
-            "walk_in_contact",
-            "requests.walk_in_contact",
-            Kind::Text,
-            &input.walk_in_contact,
-        ),
-        Field::new(
-            "category_id",
-            "requests.category",
-            Kind::Select(cat_opts),
-            "",
-        ),
+    vec![
         Field::new(
             "description",
             "requests.description",
@@ -206,12 +277,61 @@ async fn request_fields(state: &AppState, input: &RequestInput) -> Result<Vec<Fi
             ),
             "",
         ),
-    ])
+    ]
+}
+
+/// The new-request form for a chosen member (by id) or for someone who is
+/// not a member (walk-in name and contact).
+async fn request_fields(state: &AppState, input: &RequestInput) -> Result<Vec<Field>, AppError> {
+    let cats = crate::care::categories::list(&state.db, true).await?;
+    let mut fields = Vec::new();
+    let member = match input.member_id.trim().parse::<i32>() {
+        Ok(id) => crate::care::members::names(&state.db, &[id])
+            .await?
+            .remove(&id)
+            .map(|name| (id, name)),
+        Err(_) => None,
+    };
+    if let Some((id, name)) = member {
+        fields.push(Field::new(
+            "member_id",
+            "requests.requester",
+            Kind::Chosen {
+                name,
+                change: "/hulpvragen/nieuw".into(),
+            },
+            id.to_string(),
+        ));
+    } else {
+        fields.push(
+            Field::new(
+                "walk_in_name",
+                "requests.walk_in_name",
+                Kind::Text,
+                &input.walk_in_name,
+            )
+            .hint("requests.walk_in_hint"),
+        );
+        fields.push(Field::new(
+            "walk_in_contact",
+            "requests.walk_in_contact",
+            Kind::Tel,
+            &input.walk_in_contact,
+        ));
+    }
+    fields.push(category_field(&cats, &input.category_id));
+    fields.extend(detail_fields(input));
+    Ok(fields)
 }
 
 #[derive(Deserialize, Default)]
 struct NewQuery {
+    /// The member who asks, chosen on the first step.
     lid: Option<String>,
+    /// `ja`: someone who is not a member.
+    los: Option<String>,
+    /// A name typed on the first step.
+    zoek: Option<String>,
 }
 
 async fn new_form(
@@ -221,6 +341,28 @@ async fn new_form(
     Query(q): Query<NewQuery>,
 ) -> Result<Response, AppError> {
     coordinator(&user)?;
+    let chosen = q.lid.as_deref().is_some_and(|l| !l.trim().is_empty());
+    if !chosen && q.los.as_deref() != Some("ja") {
+        // First step: who asks? A search by name, no number to know.
+        return super::pick(
+            &state,
+            page,
+            super::PickSpec {
+                title: "requests.new",
+                intro: "requests.pick_intro",
+                action: "/hulpvragen/nieuw".into(),
+                param: "lid",
+                filter: Filter::All,
+                q: q.zoek.unwrap_or_default(),
+                others: vec![
+                    ("/hulpvragen/nieuw?los=ja".into(), "requests.pick_walk_in"),
+                    ("/leden/nieuw".into(), "requests.pick_new_member"),
+                ],
+                back: ("/hulpvragen".into(), "requests.back"),
+            },
+        )
+        .await;
+    }
     let input = RequestInput {
         member_id: q.lid.unwrap_or_default(),
         ..Default::default()
@@ -243,7 +385,7 @@ async fn create(
     match requests::create(&state.db, Some(actor), Source::Coordinator, &input).await {
         Ok(r) => Ok(flash_redirect(
             &format!("/hulpvragen/{}", r.id),
-            "flash.saved",
+            "flash.request_created",
         )),
         Err(Error::Invalid(errors)) => {
             let fields = request_fields(&state, &input).await?;
@@ -266,7 +408,37 @@ struct RequestPage {
     rows: Vec<Row>,
     actions: Vec<Action>,
     suggestions: Vec<Suggestion>,
+    /// "Iemand anders vragen": the name typed and the volunteers found.
+    volunteer_search: Option<Search>,
+    /// "Koppelen aan een lid": the name typed and the members found.
+    member_search: Option<Search>,
+    /// The open match of the volunteer asked, who has not answered yet.
+    waiting_for: Option<(i32, String)>,
+    /// Said after an answer entered for a volunteer, naming them.
+    notice: Option<String>,
     problem: Option<&'static str>,
+}
+
+/// A name search on the request page and what it found.
+struct Search {
+    q: String,
+    found: Vec<crate::care::members::MemberSummary>,
+}
+
+impl RequestPage {
+    /// A `tel:` link for the member's phone, or a walk-in's if it is one.
+    fn phone(&self) -> Option<&str> {
+        self.r
+            .contact
+            .as_ref()
+            .and_then(|c| c.phone.as_deref())
+            .or(self
+                .r
+                .request
+                .walk_in_contact
+                .as_deref()
+                .filter(|c| !c.contains('@')))
+    }
 }
 
 fn status_label(s: &str) -> &'static str {
@@ -285,11 +457,46 @@ fn match_label(s: &str) -> &'static str {
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ShowQuery {
+    /// A volunteer's name, for "iemand anders vragen".
+    vrijwilliger: String,
+    /// A member's name, to link the request to.
+    lid: String,
+}
+
+async fn find_people(
+    state: &AppState,
+    q: &str,
+    filter: Filter,
+) -> Result<Option<Search>, AppError> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(None);
+    }
+    let found = crate::care::members::list(
+        &state.db,
+        Some(q),
+        filter,
+        crate::pagination::PageRequest {
+            page: 1,
+            per_page: 10,
+        },
+    )
+    .await?;
+    Ok(Some(Search {
+        q: q.to_owned(),
+        found: found.items,
+    }))
+}
+
 async fn render_request(
     state: &AppState,
     actor: Actor,
-    page: PageCtx,
+    mut page: PageCtx,
     id: i32,
+    search: ShowQuery,
     problem: Option<&'static str>,
 ) -> Result<Response, AppError> {
     let r = requests::view(&state.db, actor, id).await?;
@@ -298,15 +505,46 @@ async fn render_request(
     } else {
         Vec::new()
     };
+    let volunteer_search = if r.request.status == Status::New {
+        find_people(state, &search.vrijwilliger, Filter::Volunteers).await?
+    } else {
+        None
+    };
+    let member_search = if r.request.member_id.is_none() && !r.request.status.is_closed() {
+        find_people(state, &search.lid, Filter::All).await?
+    } else {
+        None
+    };
+    let waiting_for = r
+        .matches
+        .iter()
+        .rev()
+        .find(|m| m.status == "proposed")
+        .map(|m| (m.id, m.volunteer.clone()));
+    // An answer entered for a volunteer is told back naming them.
+    let notice = match page.flash {
+        Some(key @ ("flash.recorded_yes" | "flash.recorded_no")) => {
+            let answered = if key == "flash.recorded_yes" {
+                "accepted"
+            } else {
+                "declined"
+            };
+            r.matches
+                .iter()
+                .rev()
+                .find(|m| m.status == answered)
+                .map(|m| page.t.t(key).replace("{naam}", &m.volunteer))
+        }
+        _ => None,
+    };
+    if notice.is_some() {
+        page.flash = None;
+    }
     let req = &r.request;
     let rows = vec![
         Row {
-            label: "requests.requester",
-            value: req.requester.clone(),
-        },
-        Row {
-            label: "requests.walk_in_contact",
-            value: req.walk_in_contact.clone().unwrap_or_default(),
+            label: "requests.category",
+            value: req.category.clone(),
         },
         Row {
             label: "requests.description",
@@ -331,6 +569,10 @@ async fn render_request(
         Row {
             label: "requests.date",
             value: crate::web::time::local_date(&req.created_at),
+        },
+        Row {
+            label: "requests.source",
+            value: page.t.t(&format!("source.{}", req.source)).to_owned(),
         },
     ];
     let actions = req
@@ -361,6 +603,10 @@ async fn render_request(
             rows,
             actions,
             suggestions,
+            volunteer_search,
+            member_search,
+            waiting_for,
+            notice,
             problem,
         })?,
     )
@@ -372,15 +618,32 @@ async fn show(
     user: CurrentUser,
     page: PageCtx,
     Path(id): Path<String>,
+    Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
     let actor = coordinator(&user)?;
-    render_request(&state, actor, page, id_of(&id)?, None).await
+    render_request(&state, actor, page, id_of(&id)?, q, None).await
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct MatchForm {
     volunteer_id: String,
+}
+
+/// A conflict or a wrong choice is shown on the request page itself.
+async fn on_request_page(
+    state: &AppState,
+    actor: Actor,
+    page: PageCtx,
+    id: i32,
+    err: Error,
+) -> Result<Response, AppError> {
+    let key = match err {
+        Error::Conflict(key) => key,
+        Error::Invalid(inv) => inv.0.first().map(|e| e.message).unwrap_or("error.choice"),
+        e => return Err(e.into()),
+    };
+    render_request(state, actor, page, id, ShowQuery::default(), Some(key)).await
 }
 
 async fn match_volunteer(
@@ -398,11 +661,134 @@ async fn match_volunteer(
             &format!("/hulpvragen/{id}"),
             "flash.matched",
         )),
-        Err(Error::Conflict(key)) => render_request(&state, actor, page, id, Some(key)).await,
-        Err(Error::Invalid(inv)) => {
-            render_request(&state, actor, page, id, inv.0.first().map(|e| e.message)).await
+        Err(e) => on_request_page(&state, actor, page, id, e).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LinkForm {
+    member_id: String,
+}
+
+/// Links a request (from the public form, or a walk-in) to a member.
+async fn link_member(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Path(id): Path<String>,
+    Form(f): Form<LinkForm>,
+) -> Result<Response, AppError> {
+    let actor = coordinator(&user)?;
+    let id = id_of(&id)?;
+    let change = RequestChange {
+        member_id: Some(f.member_id),
+        ..Default::default()
+    };
+    match requests::update(&state.db, actor, id, &change).await {
+        Ok(_) => Ok(flash_redirect(
+            &format!("/hulpvragen/{id}"),
+            "flash.member_linked",
+        )),
+        Err(e) => on_request_page(&state, actor, page, id, e).await,
+    }
+}
+
+fn edit_fields(cats: &[crate::care::categories::Category], input: &RequestChange) -> Vec<Field> {
+    let v = |x: &Option<String>| x.clone().unwrap_or_default();
+    let mut fields = vec![category_field(cats, &v(&input.category_id))];
+    fields.extend(detail_fields(&RequestInput {
+        description: v(&input.description),
+        wanted_date: v(&input.wanted_date),
+        wanted_part: v(&input.wanted_part),
+        recurrence: v(&input.recurrence),
+        urgency: v(&input.urgency),
+        ..Default::default()
+    }));
+    fields
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let actor = coordinator(&user)?;
+    let id = id_of(&id)?;
+    let r = requests::view(&state.db, actor, id).await?;
+    if r.request.status.is_closed() {
+        return on_request_page(
+            &state,
+            actor,
+            page,
+            id,
+            Error::Conflict("error.request_closed"),
+        )
+        .await;
+    }
+    let cats = crate::care::categories::list(&state.db, true).await?;
+    let input = RequestChange::from_request(&r.request);
+    form(
+        page,
+        FormSpec::new(
+            "requests.edit",
+            format!("/hulpvragen/{id}/bewerken"),
+            edit_fields(&cats, &input),
+        )
+        .back(format!("/hulpvragen/{id}"), "requests.back_to_one"),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EditForm {
+    category_id: String,
+    description: String,
+    wanted_date: String,
+    wanted_part: String,
+    recurrence: String,
+    urgency: String,
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+    Path(id): Path<String>,
+    Form(f): Form<EditForm>,
+) -> Result<Response, AppError> {
+    let actor = coordinator(&user)?;
+    let id = id_of(&id)?;
+    // Every field of the form is sent; an empty date removes the date.
+    let change = RequestChange {
+        member_id: None,
+        category_id: Some(f.category_id),
+        description: Some(f.description),
+        wanted_date: Some(f.wanted_date),
+        wanted_part: Some(f.wanted_part),
+        recurrence: Some(f.recurrence),
+        urgency: Some(f.urgency),
+    };
+    match requests::update(&state.db, actor, id, &change).await {
+        Ok(_) => Ok(flash_redirect(
+            &format!("/hulpvragen/{id}"),
+            "flash.request_changed",
+        )),
+        Err(Error::Invalid(errors)) => {
+            let cats = crate::care::categories::list(&state.db, true).await?;
+            form(
+                page,
+                FormSpec::new(
+                    "requests.edit",
+                    format!("/hulpvragen/{id}/bewerken"),
+                    edit_fields(&cats, &change),
+                )
+                .errors(errors)
+                .back(format!("/hulpvragen/{id}"), "requests.back_to_one"),
+            )
         }
-        Err(e) => Err(e.into()),
+        Err(e) => on_request_page(&state, actor, page, id, e).await,
     }
 }
 
@@ -451,8 +837,13 @@ async fn change_status(
         .into_response());
     }
     match requests::change_status(&state.db, actor, id, to).await {
-        Ok(_) => Ok(flash_redirect(&format!("/hulpvragen/{id}"), "flash.saved")),
-        Err(Error::Conflict(key)) => render_request(&state, actor, page, id, Some(key)).await,
+        Ok(_) => Ok(flash_redirect(
+            &format!("/hulpvragen/{id}"),
+            "flash.status_changed",
+        )),
+        Err(Error::Conflict(key)) => {
+            render_request(&state, actor, page, id, ShowQuery::default(), Some(key)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -497,14 +888,21 @@ async fn respond(
 ) -> Result<Response, AppError> {
     let actor = Actor::of(&user.0);
     let accept = f.accept == "ja";
-    requests::respond(&state.db, actor, id_of(&id)?, accept).await?;
-    let back = if actor.is_coordinator() {
-        "/hulpvragen"
-    } else {
-        "/taken"
-    };
+    let answered = requests::respond(&state.db, actor, id_of(&id)?, accept).await?;
+    // A coordinator entering the answer for a volunteer stays on the
+    // request and is told what was recorded, not thanked.
+    if actor.is_coordinator() {
+        return Ok(flash_redirect(
+            &format!("/hulpvragen/{}", answered.request_id),
+            if accept {
+                "flash.recorded_yes"
+            } else {
+                "flash.recorded_no"
+            },
+        ));
+    }
     Ok(flash_redirect(
-        back,
+        "/taken",
         if accept {
             "flash.accepted"
         } else {

@@ -1,0 +1,109 @@
+//! A coordinator's day: requests get their own folded search text and
+//! members' search text is folded again (case and accents ignored, the
+//! neighbourhood included); a request whose volunteer was asked but has not
+//! answered is "asked", no longer "matched".
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, Statement, Value};
+
+use crate::search;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let conn = manager.get_connection();
+        let backend = manager.get_database_backend();
+        if !manager.has_column("help_requests", "search_text").await? {
+            conn.execute_unprepared(
+                "ALTER TABLE help_requests ADD COLUMN search_text TEXT NOT NULL DEFAULT ''",
+            )
+            .await?;
+        }
+        let requests = conn
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT id, walk_in_name, description FROM help_requests",
+            ))
+            .await?;
+        for row in requests {
+            let id: i32 = row.try_get("", "id")?;
+            let walk_in: Option<String> = row.try_get("", "walk_in_name")?;
+            let description: Option<String> = row.try_get("", "description")?;
+            let text = search::request_text(walk_in.as_deref(), description.as_deref());
+            conn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                placeholders(
+                    backend,
+                    "UPDATE help_requests SET search_text = ? WHERE id = ?",
+                ),
+                [Value::from(text), Value::from(id)],
+            ))
+            .await?;
+        }
+        let members = conn
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT id, name, phone, email, postcode, neighbourhood FROM members",
+            ))
+            .await?;
+        for row in members {
+            let id: i32 = row.try_get("", "id")?;
+            let name: String = row.try_get("", "name")?;
+            let get = |col: &str| row.try_get::<Option<String>>("", col);
+            let text = search::member_text(
+                &name,
+                get("phone")?.as_deref(),
+                get("email")?.as_deref(),
+                get("postcode")?.as_deref(),
+                get("neighbourhood")?.as_deref(),
+            );
+            conn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                placeholders(backend, "UPDATE members SET search_text = ? WHERE id = ?"),
+                [Value::from(text), Value::from(id)],
+            ))
+            .await?;
+        }
+        conn.execute_unprepared(
+            "UPDATE help_requests SET status = 'asked' WHERE status = 'matched' AND NOT EXISTS \
+             (SELECT 1 FROM matches WHERE matches.request_id = help_requests.id \
+              AND matches.status IN ('accepted', 'completed'))",
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let conn = manager.get_connection();
+        conn.execute_unprepared(
+            "UPDATE help_requests SET status = 'matched' WHERE status = 'asked'",
+        )
+        .await?;
+        if manager.has_column("help_requests", "search_text").await? {
+            conn.execute_unprepared("ALTER TABLE help_requests DROP COLUMN search_text")
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// `?` placeholders as the backend wants them (`$1`, `$2` on PostgreSQL).
+fn placeholders(backend: sea_orm_migration::sea_orm::DatabaseBackend, sql: &str) -> String {
+    if backend != sea_orm_migration::sea_orm::DatabaseBackend::Postgres {
+        return sql.to_owned();
+    }
+    let mut n = 0;
+    sql.chars()
+        .map(|c| {
+            if c == '?' {
+                n += 1;
+                format!("${n}")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}

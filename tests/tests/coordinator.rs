@@ -1,0 +1,481 @@
+//! A coordinator's day without a guide: a request from the public form is
+//! edited, linked to a member, a volunteer is found by name and asked, the
+//! answer is recorded honestly; the home page lists what needs doing and
+//! no form asks for a number nobody can see.
+
+use noaber_tests::{Api, Browser, TestNode, json};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "een lang wachtwoord 42";
+
+struct Day {
+    node: TestNode,
+    coord: Api,
+    browser: Browser,
+}
+
+impl Day {
+    async fn start() -> Self {
+        let node = TestNode::set_up().await;
+        let coord = node.api(&node.user_with_token("cora", "coordinator").await);
+        let browser = node.browser();
+        browser.login("cora", PASSWORD).await;
+        Self {
+            node,
+            coord,
+            browser,
+        }
+    }
+
+    async fn member(&self, body: Value) -> i64 {
+        let res = self
+            .coord
+            .post("/api/v1/members")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let body = json(res).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_i64().unwrap()
+    }
+
+    async fn category(&self, name: &str) -> i64 {
+        let cats = json(self.coord.get("/api/v1/categories").send().await.unwrap()).await;
+        cats.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    async fn volunteer(&self, name: &str) -> i64 {
+        let id = self
+            .member(json!({"name": name, "phone": "06-11112222", "neighbourhood": "Oost"}))
+            .await;
+        let res = self
+            .coord
+            .put(&format!("/api/v1/members/{id}/volunteer"))
+            .json(&json!({"skills": [], "areas": "", "availability": []}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{}", json(res).await);
+        id
+    }
+
+    /// A request sent in through the public form, as a resident would.
+    async fn public_request(&self, name: &str, contact: &str, text: &str) -> i64 {
+        let visitor = self.node.browser();
+        let res = visitor
+            .submit(
+                "/hulp-vragen",
+                "/hulp-vragen",
+                &[
+                    ("name", name),
+                    ("contact", contact),
+                    ("description", text),
+                    ("website", ""),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let found = json(
+            self.coord
+                .get("/api/v1/requests?status=new")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["description"] == text)
+            .expect("the request is in the queue")["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    async fn request(&self, id: i64) -> Value {
+        json(
+            self.coord
+                .get(&format!("/api/v1/requests/{id}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn patch(&self, id: i64, body: Value) -> (StatusCode, Value) {
+        let res = self
+            .coord
+            .patch(&format!("/api/v1/requests/{id}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (res.status(), json(res).await)
+    }
+
+    async fn page(&self, path: &str) -> String {
+        let res = self.browser.get(path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        res.text().await.unwrap()
+    }
+
+    /// Posts a form from `page` and follows the redirect to the next page.
+    async fn submit_and_follow(
+        &self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> (String, String) {
+        let res = self.browser.submit(page, action, fields).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "{action}: {}",
+            res.text().await.unwrap_or_default()
+        );
+        let to = res.headers()["location"].to_str().unwrap().to_owned();
+        let html = self.page(&to).await;
+        (to, html)
+    }
+}
+
+#[tokio::test]
+async fn a_public_request_is_edited_linked_and_answered_honestly() {
+    let day = Day::start().await;
+    let id = day
+        .public_request("Renée Bakker", "0528 123456", "Hulp met de Computer")
+        .await;
+    let r = day.request(id).await;
+    assert_eq!(r["source"], "public_form");
+    assert_eq!(r["urgency"], "normal");
+    assert!(r["wanted_date"].is_null());
+
+    // A bad value names its field and changes nothing.
+    let (status, body) = day
+        .patch(id, json!({"urgency": "heel erg", "description": "x"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("urgency"), "{body}");
+    let r = day.request(id).await;
+    assert_eq!(r["urgency"], "normal");
+    assert_eq!(r["description"], "Hulp met de Computer");
+    let (status, _) = day.patch(id, json!({"colour": "red"})).await;
+    assert!(status.is_client_error(), "unknown field: {status}");
+
+    // The coordinator fills in what the form did not ask.
+    let cat = day.category("klusjes").await;
+    let (status, body) = day
+        .patch(
+            id,
+            json!({"category_id": cat.to_string(), "wanted_date": "15-03-2027", "urgency": "high"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["category_id"], cat);
+    assert_eq!(body["wanted_date"], "2027-03-15");
+    assert_eq!(body["urgency"], "high");
+    assert_eq!(body["description"], "Hulp met de Computer", "untouched");
+
+    // Search ignores case and accents, on members and requests alike.
+    for q in ["renee", "RENÉE", "computer"] {
+        let found = json(
+            day.coord
+                .get(&format!("/api/v1/requests?q={q}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(found["total"], 1, "{q}: {found}");
+    }
+
+    // She becomes a member; consent is not assumed.
+    let member = day
+        .member(
+            json!({"name": "Renée Bakker", "phone": "0528 123456", "address": "Esweg 4",
+                        "neighbourhood": "Assendorp", "notes": "Slechthorend, bel lang door"}),
+        )
+        .await;
+    let m = json(
+        day.coord
+            .get(&format!("/api/v1/members/{member}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(m["may_contact"], false, "{m}");
+    for q in ["assendorp", "renee", "BAKKER"] {
+        let found = json(
+            day.coord
+                .get(&format!("/api/v1/members?q={q}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(found["total"], 1, "{q}: {found}");
+    }
+
+    let (status, body) = day
+        .patch(id, json!({"member_id": member.to_string()}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let r = day.request(id).await;
+    assert_eq!(r["member_id"], member);
+    assert_eq!(r["requester"], "Renée Bakker");
+    assert_eq!(r["contact"]["phone"], "0528123456");
+    assert_eq!(r["contact"]["address"], "Esweg 4");
+
+    // The request page shows how to reach her, and links to her.
+    let html = day.page(&format!("/hulpvragen/{id}")).await;
+    assert!(html.contains("href=\"tel:0528123456\""), "{html}");
+    assert!(html.contains(&format!("href=\"/leden/{member}\"")));
+    assert!(html.contains("Esweg 4") && html.contains("Slechthorend"));
+
+    // "Iemand anders vragen": a volunteer found by name, not by number.
+    let jan = day.volunteer("Jan de Vriës").await;
+    let html = day
+        .page(&format!("/hulpvragen/{id}?vrijwilliger=jan+de+vries"))
+        .await;
+    assert!(html.contains("Vraag Jan de Vriës"), "{html}");
+    assert!(html.contains(&format!("name=\"volunteer_id\" value=\"{jan}\"")));
+    let (_, html) = day
+        .submit_and_follow(
+            &format!("/hulpvragen/{id}"),
+            &format!("/hulpvragen/{id}/koppelen"),
+            &[("volunteer_id", &jan.to_string())],
+        )
+        .await;
+    // Asked is not matched: the page says whom it waits for.
+    assert!(html.contains("gevraagd") && html.contains("wacht op antwoord van Jan de Vriës"));
+    assert!(!html.contains(">Afgerond<"), "done only after a yes");
+    assert_eq!(day.request(id).await["status"], "asked");
+    let res = day
+        .coord
+        .post(&format!("/api/v1/requests/{id}/status"))
+        .json(&json!({"status": "done"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    // Jan phones back: the coordinator records his yes, named for him.
+    let match_id = day.request(id).await["matches"][0]["id"].as_i64().unwrap();
+    assert!(html.contains("Jan de Vriës doet het") && html.contains("Jan de Vriës kan niet"));
+    let (to, html) = day
+        .submit_and_follow(
+            &format!("/hulpvragen/{id}"),
+            &format!("/taken/{match_id}/antwoord"),
+            &[("accept", "ja")],
+        )
+        .await;
+    assert_eq!(to, format!("/hulpvragen/{id}"), "stays on the request");
+    assert!(
+        html.contains("Vastgelegd: Jan de Vriës doet het."),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Bedankt"),
+        "the coordinator is not thanked as the volunteer"
+    );
+    assert!(html.contains(">Afgerond<"));
+    assert_eq!(day.request(id).await["status"], "matched");
+
+    // A closed request can no longer be edited.
+    let res = day
+        .coord
+        .post(&format!("/api/v1/requests/{id}/status"))
+        .json(&json!({"status": "done"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (status, _) = day.patch(id, json!({"urgency": "low"})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let history: Vec<String> = day.request(id).await["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        history,
+        ["new", "new", "new", "asked", "matched", "done"],
+        "two edits, then the answer"
+    );
+}
+
+#[tokio::test]
+async fn a_declined_answer_entered_for_a_volunteer_reopens_the_request() {
+    let day = Day::start().await;
+    let asker = day.member(json!({"name": "Aaltje Veenstra"})).await;
+    let cat = day.category("klusjes").await;
+    let res = day
+        .coord
+        .post("/api/v1/requests")
+        .json(
+            &json!({"member_id": asker.to_string(), "category_id": cat.to_string(),
+                      "description": "Lamp ophangen"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let id = json(res).await["id"].as_i64().unwrap();
+    let harm = day.volunteer("Harm Kuipers").await;
+    let res = day
+        .coord
+        .post(&format!("/api/v1/requests/{id}/match"))
+        .json(&json!({"volunteer_id": harm}))
+        .send()
+        .await
+        .unwrap();
+    let match_id = json(res).await["id"].as_i64().unwrap();
+    let (_, html) = day
+        .submit_and_follow(
+            &format!("/hulpvragen/{id}"),
+            &format!("/taken/{match_id}/antwoord"),
+            &[("accept", "nee")],
+        )
+        .await;
+    assert!(
+        html.contains("Vastgelegd: Harm Kuipers kan niet."),
+        "{html}"
+    );
+    assert!(html.contains("Iemand anders vragen"));
+    assert_eq!(day.request(id).await["status"], "new");
+}
+
+#[tokio::test]
+async fn the_home_page_and_the_list_show_what_needs_doing() {
+    let day = Day::start().await;
+    let html = day.page("/").await;
+    assert!(html.contains("Er staat niets open"), "{html}");
+
+    let from_form = day
+        .public_request("Mevrouw Bakker", "0528 123456", "Boodschappen")
+        .await;
+    let asker = day.member(json!({"name": "Geesje Veenstra"})).await;
+    let klus = day.category("klusjes").await;
+    let vervoer = day.category("vervoer").await;
+    let mut ids = Vec::new();
+    for (cat, urgency, date) in [
+        (klus, "low", "01-06-2027"),
+        (vervoer, "high", ""),
+        (klus, "normal", "02-01-2027"),
+    ] {
+        let res = day
+            .coord
+            .post("/api/v1/requests")
+            .json(
+                &json!({"member_id": asker.to_string(), "category_id": cat.to_string(),
+                          "description": format!("vraag {urgency}"), "urgency": urgency,
+                          "wanted_date": date}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        ids.push(json(res).await["id"].as_i64().unwrap());
+    }
+
+    // Home: new requests, the one from the website marked; the urgent one.
+    let html = day.page("/").await;
+    assert!(html.contains("Nieuwe hulpvragen (4)"), "{html}");
+    assert!(html.contains(&format!("href=\"/hulpvragen/{from_form}\"")));
+    assert!(html.contains("via de website"));
+    assert!(html.contains("Spoed en deze week (1)"));
+
+    // The list: urgency and date columns; sorted by urgency; by category.
+    let pos = |html: &str, id: i64| {
+        html.find(&format!("href=\"/hulpvragen/{id}\""))
+            .unwrap_or_else(|| panic!("{id} listed"))
+    };
+    let html = day.page("/hulpvragen?sorteer=spoed").await;
+    assert!(html.contains("Hoe dringend?") && html.contains("Op welke dag?"));
+    assert!(pos(&html, ids[1]) < pos(&html, ids[2]) && pos(&html, ids[2]) < pos(&html, ids[0]));
+    let html = day.page("/hulpvragen?sorteer=datum").await;
+    assert!(pos(&html, ids[2]) < pos(&html, ids[0]) && pos(&html, ids[0]) < pos(&html, ids[1]));
+    let html = day.page(&format!("/hulpvragen?soort={vervoer}")).await;
+    assert!(html.contains(&format!("href=\"/hulpvragen/{}\"", ids[1])));
+    assert!(!html.contains(&format!("href=\"/hulpvragen/{}\"", ids[0])));
+    assert!(html.contains("1 resultaat<"), "singular: {html}");
+}
+
+#[tokio::test]
+async fn forms_find_people_by_name_not_by_number() {
+    let day = Day::start().await;
+    let geesje = day.member(json!({"name": "Geesje Veenstra"})).await;
+    let jan = day.volunteer("Jan de Vries").await;
+
+    // A new request starts with: for whom? A name search.
+    let html = day.page("/hulpvragen/nieuw").await;
+    assert!(!html.contains("Lidnummer") && html.contains("name=\"zoek\""));
+    let html = day.page("/hulpvragen/nieuw?zoek=geesje").await;
+    assert!(
+        html.contains(&format!("href=\"/hulpvragen/nieuw?lid={geesje}\"")),
+        "{html}"
+    );
+    let html = day.page(&format!("/hulpvragen/nieuw?lid={geesje}")).await;
+    assert!(html.contains("<strong>Geesje Veenstra</strong>"));
+    assert!(html.contains(&format!("name=\"member_id\" value=\"{geesje}\"")));
+    let html = day.page("/hulpvragen/nieuw?zoek=niemand").await;
+    assert!(html.contains("Niemand gevonden"));
+
+    // Hours and offers: the same, for volunteers only.
+    let html = day.page("/uren/nieuw?zoek=de+vries").await;
+    assert!(
+        html.contains(&format!("href=\"/uren/nieuw?vrijwilliger={jan}\"")),
+        "{html}"
+    );
+    let html = day.page("/uren/nieuw?zoek=geesje").await;
+    assert!(!html.contains("vrijwilliger="), "not a volunteer: {html}");
+    let html = day.page(&format!("/uren/nieuw?vrijwilliger={jan}")).await;
+    assert!(html.contains("<strong>Jan de Vries</strong>") && !html.contains("Lidnummer"));
+    let html = day.page(&format!("/aanbod/nieuw?vrijwilliger={jan}")).await;
+    assert!(html.contains("<strong>Jan de Vries</strong>") && !html.contains("Lidnummer"));
+
+    // A person from the public form becomes a member in one go.
+    let id = day
+        .public_request("Mevrouw Bakker", "0528 123456", "Hulp met de computer")
+        .await;
+    let form = format!("/leden/nieuw?hulpvraag={id}");
+    let html = day.page(&form).await;
+    assert!(html.contains("value=\"Mevrouw Bakker\"") && html.contains("value=\"0528123456\""));
+    assert!(
+        !html.contains("name=\"may_contact\" value=\"ja\" checked"),
+        "consent not assumed"
+    );
+    let (to, html) = day
+        .submit_and_follow(
+            &form,
+            &form,
+            &[("name", "Mevrouw Bakker"), ("phone", "0528123456")],
+        )
+        .await;
+    assert_eq!(to, format!("/hulpvragen/{id}"));
+    assert!(html.contains("aan het lid gekoppeld"));
+    assert!(day.request(id).await["member_id"].is_i64());
+
+    // A volunteer login not linked to a volunteer is told so, not given a
+    // form that fails on a field it does not show.
+    day.node.user_with_token("vera", "volunteer").await;
+    let vera = day.node.browser();
+    vera.login("vera", PASSWORD).await;
+    let html = vera.get("/uren/nieuw").await.text().await.unwrap();
+    assert!(
+        html.contains("nog niet gekoppeld") && !html.contains("name=\"hours\""),
+        "{html}"
+    );
+}
