@@ -5,6 +5,7 @@
 
 use noaber_tests::{Api, Browser, TestNode, json};
 use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "een lang wachtwoord 42";
@@ -478,4 +479,147 @@ async fn forms_find_people_by_name_not_by_number() {
         html.contains("nog niet gekoppeld") && !html.contains("name=\"hours\""),
         "{html}"
     );
+}
+
+#[tokio::test]
+async fn a_volunteer_login_is_made_for_a_volunteer() {
+    let day = Day::start().await;
+    let admin = day.node.browser();
+    admin.login("beheerder", noaber_tests::ADMIN_PASSWORD).await;
+    let fields = |volunteer: &'static str| {
+        vec![
+            ("display_name", "Jan"),
+            ("username", "jan"),
+            ("role", "volunteer"),
+            ("password", "fiets langs de vecht 7"),
+            ("volunteer", volunteer),
+        ]
+    };
+    // No volunteer yet: the form says what to do first, and makes nothing.
+    let res = admin
+        .submit("/gebruikers/nieuw", "/gebruikers/nieuw", &fields(""))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Maak de persoon eerst vrijwilliger")
+    );
+    let jan = day.volunteer("Jan de Vries").await;
+    let html = admin.get("/gebruikers/nieuw").await.text().await.unwrap();
+    assert!(
+        html.contains(&format!("<option value=\"{jan}\">Jan de Vries</option>")),
+        "{html}"
+    );
+    let res = admin
+        .submit("/gebruikers/nieuw", "/gebruikers/nieuw", &fields(""))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("welke vrijwilliger dit is")
+    );
+    let jan_id = jan.to_string();
+    let mut with = fields("");
+    with[4] = ("volunteer", &jan_id);
+    let res = admin
+        .submit("/gebruikers/nieuw", "/gebruikers/nieuw", &with)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Jan logs in and enters hours without knowing any number.
+    let jan_browser = day.node.browser();
+    jan_browser.login("jan", "fiets langs de vecht 7").await;
+    let form = jan_browser.get("/uren/nieuw").await.text().await.unwrap();
+    assert!(form.contains("name=\"hours\"") && !form.contains("volunteer_id"));
+    let res = jan_browser
+        .submit(
+            "/uren/nieuw",
+            "/uren/nieuw",
+            &[
+                ("date", "01-12-2026"),
+                ("hours", "2"),
+                ("kilometres", ""),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let hours = json(day.coord.get("/api/v1/hours").send().await.unwrap()).await;
+    assert_eq!(hours["items"][0]["volunteer_id"], jan, "{hours}");
+}
+
+#[tokio::test]
+async fn an_upgrade_folds_old_search_text_and_marks_unanswered_requests_asked() {
+    let day = Day::start().await;
+    let asker = day
+        .member(json!({"name": "Renée Oosterhuis", "neighbourhood": "Assendorp"}))
+        .await;
+    let cat = day.category("klusjes").await;
+    let res = day
+        .coord
+        .post("/api/v1/requests")
+        .json(
+            &json!({"member_id": asker.to_string(), "category_id": cat.to_string(),
+                      "description": "Gordijnrail ophangen"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let id = json(res).await["id"].as_i64().unwrap();
+    let harm = day.volunteer("Harm Kuipers").await;
+    let res = day
+        .coord
+        .post(&format!("/api/v1/requests/{id}/match"))
+        .json(&json!({"volunteer_id": harm}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    // Put the data back as the release before stored it.
+    let db = noaber_node::db::Db::connect(&day.node.settings)
+        .await
+        .expect("connect");
+    for sql in [
+        "UPDATE help_requests SET status = 'matched', search_text = ''",
+        "UPDATE members SET search_text = 'renée oosterhuis'",
+        "DELETE FROM seaql_migrations WHERE version LIKE 'm20261206_000011%'",
+    ] {
+        db.write().execute_unprepared(sql).await.unwrap();
+    }
+    drop(db);
+    let node = day.node.restart().await;
+    let coord = node.api(&node.token_for("cora").await);
+    let r = json(
+        coord
+            .get(&format!("/api/v1/requests/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r["status"], "asked", "{r}");
+    for (path, q) in [
+        ("members", "assendorp"),
+        ("members", "renee"),
+        ("requests", "gordijnrail"),
+    ] {
+        let found = json(
+            coord
+                .get(&format!("/api/v1/{path}?q={q}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(found["total"], 1, "{path} {q}: {found}");
+    }
 }

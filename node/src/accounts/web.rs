@@ -60,6 +60,8 @@ struct UserForm {
     role: String,
     password: String,
     disabled: Option<String>,
+    /// For a volunteer's login: the volunteer (member id) it belongs to.
+    volunteer: String,
 }
 
 /// What the form shows, with the password never echoed back.
@@ -69,6 +71,7 @@ struct UserFormView {
     display_name: String,
     role: String,
     disabled: bool,
+    volunteer: String,
 }
 
 #[derive(Template)]
@@ -80,6 +83,8 @@ struct FormPage {
     edit_id: Option<i32>,
     roles: [Role; 3],
     password_hint: &'static str,
+    /// Volunteers without a login, for a new volunteer account.
+    volunteers: Vec<(i32, String)>,
 }
 
 fn form_page(page: PageCtx, form: UserFormView, errors: Invalid, edit_id: Option<i32>) -> FormPage {
@@ -88,6 +93,7 @@ fn form_page(page: PageCtx, form: UserFormView, errors: Invalid, edit_id: Option
         form,
         errors,
         edit_id,
+        volunteers: Vec::new(),
         roles: [Role::Volunteer, Role::Coordinator, Role::Admin],
         password_hint: if edit_id.is_some() {
             "user.password_reset_hint"
@@ -97,13 +103,38 @@ fn form_page(page: PageCtx, form: UserFormView, errors: Invalid, edit_id: Option
     }
 }
 
-async fn new_form(user: CurrentUser, page: PageCtx) -> Result<Response, AppError> {
+async fn new_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page: PageCtx,
+) -> Result<Response, AppError> {
     user.require(Role::Admin)?;
     let view = UserFormView {
         role: Role::Volunteer.as_str().into(),
         ..Default::default()
     };
-    Ok(render(&form_page(page, view, Invalid::default(), None))?.into_response())
+    let mut p = form_page(page, view, Invalid::default(), None);
+    p.volunteers = crate::care::members::volunteers_without_login(&state.db).await?;
+    Ok(render(&p)?.into_response())
+}
+
+/// A volunteer's login must belong to a volunteer, or saving hours and
+/// seeing tasks would fail later: the choice is checked before anything is
+/// made.
+fn chosen_volunteer(form: &UserForm, free: &[(i32, String)]) -> Result<Option<i32>, Invalid> {
+    if form.role != Role::Volunteer.as_str() {
+        return Ok(None);
+    }
+    if free.is_empty() {
+        return Err(Invalid::one(
+            "volunteer",
+            "error.no_volunteer_without_login",
+        ));
+    }
+    match form.volunteer.trim().parse::<i32>() {
+        Ok(id) if free.iter().any(|(m, _)| *m == id) => Ok(Some(id)),
+        _ => Err(Invalid::one("volunteer", "error.choose_volunteer")),
+    }
 }
 
 async fn create(
@@ -119,23 +150,39 @@ async fn create(
         role: form.role.clone(),
         password: form.password.clone(),
     };
-    let errors = match service::create(&state.db, &input).await {
-        Ok(_) => return Ok(flash_redirect("/gebruikers", "flash.user_created")),
-        Err(Error::Invalid(errors)) => errors,
-        Err(Error::UsernameTaken) => Invalid::one("username", "error.username_taken"),
-        Err(e) => return Err(e.into()),
+    let free = crate::care::members::volunteers_without_login(&state.db).await?;
+    let errors = match chosen_volunteer(&form, &free) {
+        Err(errors) => errors,
+        Ok(volunteer) => match service::create(&state.db, &input).await {
+            Ok(account) => {
+                let Some(member_id) = volunteer else {
+                    return Ok(flash_redirect("/gebruikers", "flash.user_created"));
+                };
+                if crate::care::members::link_login(&state.db, member_id, account.id).await? {
+                    return Ok(flash_redirect(
+                        "/gebruikers",
+                        "flash.volunteer_login_created",
+                    ));
+                }
+                // Someone linked this volunteer meanwhile: the account
+                // exists, and the list says it is not linked.
+                return Ok(flash_redirect("/gebruikers", "flash.user_created_unlinked"));
+            }
+            Err(Error::Invalid(errors)) => errors,
+            Err(Error::UsernameTaken) => Invalid::one("username", "error.username_taken"),
+            Err(e) => return Err(e.into()),
+        },
     };
     let view = UserFormView {
         username: form.username,
         display_name: form.display_name,
         role: form.role,
         disabled: false,
+        volunteer: form.volunteer,
     };
-    Ok((
-        StatusCode::UNPROCESSABLE_ENTITY,
-        render(&form_page(page, view, errors, None))?,
-    )
-        .into_response())
+    let mut p = form_page(page, view, errors, None);
+    p.volunteers = free;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response())
 }
 
 async fn edit_form(
@@ -152,6 +199,7 @@ async fn edit_form(
         display_name: account.display_name,
         role: account.role.as_str().into(),
         disabled: account.disabled,
+        volunteer: String::new(),
     };
     Ok(render(&form_page(page, view, Invalid::default(), Some(id)))?.into_response())
 }
@@ -202,6 +250,7 @@ async fn update(
         display_name: form.display_name,
         role: form.role,
         disabled: form.disabled.is_some(),
+        volunteer: String::new(),
     };
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,

@@ -158,11 +158,12 @@ pub async fn fill(
             );
             let area = AREAS[rng.gen_range(0..AREAS.len())];
             let since = today - Duration::days(rng.gen_range(30..3650));
-            let search = format!(
-                "{} {} {}",
-                name.to_lowercase(),
-                phone,
-                postcode.to_lowercase().replace(' ', "")
+            let search = noaber_migrations::search::member_text(
+                &name,
+                Some(&phone),
+                None,
+                Some(&postcode),
+                Some(area),
             );
             let row = member::ActiveModel {
                 name: Set(name),
@@ -254,12 +255,14 @@ pub async fn fill(
             let wanted: Option<NaiveDate> = rng
                 .gen_bool(0.7)
                 .then(|| (created + Duration::days(rng.gen_range(1..14))).date_naive());
+            let need = NEEDS[rng.gen_range(0..NEEDS.len())];
             let row = help_request::ActiveModel {
                 member_id: Set(Some(asker)),
                 walk_in_name: Set(None),
                 walk_in_contact: Set(None),
                 category_id: Set(categories[rng.gen_range(0..categories.len())]),
-                description: Set(Some(NEEDS[rng.gen_range(0..NEEDS.len())].to_owned())),
+                description: Set(Some(need.to_owned())),
+                search_text: Set(noaber_migrations::search::request_text(None, Some(need))),
                 wanted_date: Set(wanted),
                 wanted_part: Set(
                     ["any", "morning", "afternoon", "evening"][rng.gen_range(0..4)].to_owned(),

@@ -562,6 +562,43 @@ pub async fn save_volunteer_on<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Active volunteers who have no login yet, by name: the choice when an
+/// account is made for a volunteer.
+pub async fn volunteers_without_login(db: &Db) -> Result<Vec<(i32, String)>> {
+    let free = sea_orm::sea_query::Query::select()
+        .column(volunteer::Column::MemberId)
+        .from(volunteer::Entity)
+        .and_where(volunteer::Column::UserId.is_null())
+        .and_where(volunteer::Column::Active.eq(true))
+        .to_owned();
+    Ok(member::Entity::find()
+        .filter(member::Column::ErasedAt.is_null())
+        .filter(member::Column::Id.in_subquery(free))
+        .order_by_asc(member::Column::Name)
+        .order_by_asc(member::Column::Id)
+        .all(db.read())
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.name))
+        .collect())
+}
+
+/// Links a login to a volunteer who has none. False when someone linked
+/// another login to them meanwhile.
+pub async fn link_login(db: &Db, member_id: i32, user_id: i32) -> Result<bool> {
+    Ok(volunteer::Entity::update_many()
+        .col_expr(
+            volunteer::Column::UserId,
+            sea_orm::sea_query::Expr::value(Some(user_id)),
+        )
+        .filter(volunteer::Column::MemberId.eq(member_id))
+        .filter(volunteer::Column::UserId.is_null())
+        .exec(db.write())
+        .await?
+        .rows_affected
+        == 1)
+}
+
 /// The member record of the volunteer behind a login account.
 pub async fn volunteer_of_user(db: &Db, user_id: i32) -> Result<Option<i32>> {
     Ok(volunteer::Entity::find()

@@ -160,6 +160,8 @@ pub async fn erase(db: &Db, actor: Actor, id: i32) -> Result<()> {
             help_request::Column::Recurrence,
             Expr::value(Option::<String>::None),
         )
+        // The search text holds the description too.
+        .col_expr(help_request::Column::SearchText, Expr::value(""))
         .filter(help_request::Column::MemberId.eq(id))
         .exec(&txn)
         .await?;
@@ -254,6 +256,7 @@ pub async fn erase_requester(db: &Db, actor: Actor, request_id: i32) -> Result<(
     r.walk_in_contact = Set(None);
     r.description = Set(None);
     r.recurrence = Set(None);
+    r.search_text = Set(String::new());
     r.updated_at = Set(Utc::now());
     r.update(&txn).await?;
     audit::record(&txn, actor, Action::EraseRequester, None).await?;
@@ -299,6 +302,9 @@ pub async fn apply_retention(db: &Db, now: DateTime<Utc>) -> Result<u64> {
             help_request::Column::Description,
             Expr::value(Option::<String>::None),
         )
+        // What is left to search is at most a walk-in's name, and that
+        // goes below.
+        .col_expr(help_request::Column::SearchText, Expr::value(""))
         .filter(help_request::Column::ClosedAt.lt(cutoff))
         .filter(help_request::Column::Description.is_not_null())
         .exec(db.write())
@@ -314,6 +320,7 @@ pub async fn apply_retention(db: &Db, now: DateTime<Utc>) -> Result<u64> {
             help_request::Column::WalkInContact,
             Expr::value(Option::<String>::None),
         )
+        .col_expr(help_request::Column::SearchText, Expr::value(""))
         .filter(help_request::Column::ClosedAt.lt(cutoff))
         .filter(help_request::Column::MemberId.is_null())
         .filter(

@@ -179,6 +179,8 @@ const FLASH_KEYS: &[&str] = &[
     "flash.request_created",
     "flash.member_created",
     "flash.member_created_linked",
+    "flash.volunteer_login_created",
+    "flash.user_created_unlinked",
 ];
 
 /// Adds a `Set-Cookie` header. Our cookie values are tokens and keys that
