@@ -1,7 +1,8 @@
 //! A coordinator's day: requests get their own folded search text and
 //! members' search text is folded again (case and accents ignored, the
 //! neighbourhood included); a request whose volunteer was asked but has not
-//! answered is "asked", no longer "matched".
+//! answered is "asked", no longer "matched". The public form shows the
+//! initiative's phone number and when it calls back.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, Statement, Value};
@@ -21,6 +22,14 @@ impl MigrationTrait for Migration {
                 "ALTER TABLE help_requests ADD COLUMN search_text TEXT NOT NULL DEFAULT ''",
             )
             .await?;
+        }
+        for (column, kind) in [("contact_phone", "TEXT"), ("callback_days", "INTEGER")] {
+            if !manager.has_column("care_settings", column).await? {
+                conn.execute_unprepared(&format!(
+                    "ALTER TABLE care_settings ADD COLUMN {column} {kind} NULL"
+                ))
+                .await?;
+            }
         }
         let requests = conn
             .query_all_raw(Statement::from_string(
@@ -82,6 +91,12 @@ impl MigrationTrait for Migration {
             "UPDATE help_requests SET status = 'matched' WHERE status = 'asked'",
         )
         .await?;
+        for column in ["contact_phone", "callback_days"] {
+            if manager.has_column("care_settings", column).await? {
+                conn.execute_unprepared(&format!("ALTER TABLE care_settings DROP COLUMN {column}"))
+                    .await?;
+            }
+        }
         if manager.has_column("help_requests", "search_text").await? {
             conn.execute_unprepared("ALTER TABLE help_requests DROP COLUMN search_text")
                 .await?;

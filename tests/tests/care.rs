@@ -1110,9 +1110,10 @@ async fn coordinators_work_in_the_browser() {
     let page = browser.get(&member_url).await.text().await.unwrap();
     assert!(page.contains("0698765432"));
 
+    let chosen = format!("/hulpvragen/nieuw?lid={id}");
     let bad = browser
         .submit(
-            "/hulpvragen/nieuw",
+            &chosen,
             "/hulpvragen/nieuw",
             &[("member_id", &id), ("category_id", ""), ("description", "")],
         )
@@ -1128,7 +1129,7 @@ async fn coordinators_work_in_the_browser() {
     let cat = care.category("klusjes").await.to_string();
     let ok = browser
         .submit(
-            "/hulpvragen/nieuw",
+            &chosen,
             "/hulpvragen/nieuw",
             &[
                 ("member_id", &id),

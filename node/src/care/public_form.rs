@@ -43,6 +43,97 @@ pub fn rate_key(address: &str) -> String {
     }
 }
 
+/// Working days within which someone calls back, unless set otherwise.
+pub const DEFAULT_CALLBACK_DAYS: i32 = 2;
+
+/// What the public form tells people and how much it takes.
+#[derive(Debug, Clone)]
+pub struct FormSettings {
+    pub hourly_cap: i32,
+    /// The initiative's phone number, for people who would rather call.
+    pub contact_phone: Option<String>,
+    pub callback_days: i32,
+}
+
+pub async fn form_settings(db: &Db) -> Result<FormSettings> {
+    let row = super::settings::current(db).await?;
+    Ok(FormSettings {
+        hourly_cap: row
+            .as_ref()
+            .and_then(|s| s.public_form_hourly_cap)
+            .unwrap_or(DEFAULT_HOURLY_CAP),
+        contact_phone: row.as_ref().and_then(|s| s.contact_phone.clone()),
+        callback_days: row
+            .and_then(|s| s.callback_days)
+            .unwrap_or(DEFAULT_CALLBACK_DAYS),
+    })
+}
+
+/// The settings as typed on the settings page.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct FormSettingsInput {
+    pub public_form_hourly_cap: String,
+    pub contact_phone: String,
+    pub callback_days: String,
+}
+
+/// Checks all three and saves them together, or nothing.
+pub async fn save_form_settings(db: &Db, input: &FormSettingsInput) -> Result<()> {
+    let mut e = Invalid::default();
+    let number = |e: &mut Invalid,
+                  field: &'static str,
+                  raw: &str,
+                  range: std::ops::RangeInclusive<i32>,
+                  key: &'static str| {
+        match raw.trim() {
+            "" => None,
+            v => match v.parse::<i32>() {
+                Ok(n) if range.contains(&n) => Some(n),
+                _ => {
+                    e.add(field, key);
+                    None
+                }
+            },
+        }
+    };
+    let cap = number(
+        &mut e,
+        "public_form_hourly_cap",
+        &input.public_form_hourly_cap,
+        1..=MAX_HOURLY_CAP,
+        "error.hourly_cap",
+    );
+    let days = number(
+        &mut e,
+        "callback_days",
+        &input.callback_days,
+        1..=14,
+        "error.callback_days",
+    );
+    let phone = match input.contact_phone.trim() {
+        "" => None,
+        raw => match super::dutch::normalize_phone(raw) {
+            Some(p) => Some(p),
+            None => {
+                e.add("contact_phone", "error.phone");
+                None
+            }
+        },
+    };
+    e.into_result()?;
+    super::settings::save(
+        db,
+        care_setting::ActiveModel {
+            public_form_hourly_cap: Set(cap),
+            contact_phone: Set(phone),
+            callback_days: Set(days),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
 /// The hourly cap over all addresses.
 pub async fn hourly_cap(db: &Db) -> Result<i32> {
     Ok(super::settings::current(db)
@@ -74,8 +165,11 @@ pub struct PublicInput {
     pub name: String,
     /// Phone number or e-mail address.
     pub contact: String,
+    /// Optional: people do not have to know our categories.
     pub category_id: String,
     pub description: String,
+    /// Optional: the day it is needed, `dd-mm-jjjj`.
+    pub wanted_date: String,
     /// The honeypot: hidden from people, so anything here is a bot.
     pub website: String,
 }
@@ -136,6 +230,7 @@ pub async fn submit(db: &Db, address: &str, input: &PublicInput) -> Result<Outco
         walk_in_contact: input.contact.clone(),
         category_id,
         description: input.description.clone(),
+        wanted_date: input.wanted_date.clone(),
         ..Default::default()
     };
     // Check everything first, so that the person sees every problem at once.

@@ -9,6 +9,10 @@ pub struct Model {
     pub retention_months: Option<i32>,
     /// Public-form submissions accepted per hour from everyone together.
     pub public_form_hourly_cap: Option<i32>,
+    /// The initiative's phone number, shown on the public form.
+    pub contact_phone: Option<String>,
+    /// Within how many working days someone calls back.
+    pub callback_days: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

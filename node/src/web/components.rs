@@ -170,6 +170,16 @@ impl FormSpec {
         self
     }
 
+    /// The label of a field on this form, for the error summary; empty for
+    /// a field the form does not show.
+    pub fn label_of(&self, field: &str) -> &'static str {
+        self.fields
+            .iter()
+            .find(|f| f.name == field)
+            .map(|f| f.label)
+            .unwrap_or("")
+    }
+
     /// The id the error summary links to: the first option of a group.
     pub fn anchor(&self, field: &str) -> String {
         match self

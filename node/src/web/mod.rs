@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/taal", get(switch_language))
+        .route("/menu", get(menu))
         .route("/static/noaber.css", get(stylesheet))
 }
 
@@ -50,6 +51,9 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub current: bool,
+    /// Shown in the header; the rest is on the menu page, so the header
+    /// stays two lines on a phone.
+    pub primary: bool,
 }
 
 /// What every page template needs.
@@ -110,6 +114,7 @@ fn navigation(user: Option<&Account>, path: &str) -> Vec<NavItem> {
             } else {
                 path.starts_with(href)
             },
+            primary: matches!(href, "/hulpvragen" | "/leden" | "/taken" | "/uren"),
         })
         .collect()
 }
@@ -279,6 +284,19 @@ async fn home(
         todo,
     })?
     .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "menu.html")]
+struct MenuPage {
+    page: PageCtx,
+}
+
+/// Everything the header has no room for, as a plain page: no script
+/// needed to open it.
+async fn menu(user: crate::auth::CurrentUser, page: PageCtx) -> Result<Response, AppError> {
+    let _ = user;
+    Ok(render(&MenuPage { page })?.into_response())
 }
 
 #[derive(Deserialize)]

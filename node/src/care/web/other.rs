@@ -634,16 +634,34 @@ async fn retention_save(
     }
 }
 
-fn public_cap_spec(value: &str, errors: Invalid) -> FormSpec {
+fn public_cap_spec(
+    input: &crate::care::public_form::FormSettingsInput,
+    errors: Invalid,
+) -> FormSpec {
     FormSpec::new(
         "publiccap.title",
         "/instellingen/hulpformulier",
         vec![
             Field::new(
+                "contact_phone",
+                "publiccap.phone",
+                Kind::Tel,
+                &input.contact_phone,
+            )
+            .hint("publiccap.phone_hint"),
+            Field::new(
+                "callback_days",
+                "publiccap.callback_days",
+                Kind::Number,
+                &input.callback_days,
+            )
+            .narrow()
+            .hint("publiccap.callback_hint"),
+            Field::new(
                 "public_form_hourly_cap",
                 "publiccap.field",
                 Kind::Number,
-                value,
+                &input.public_form_hourly_cap,
             )
             .narrow()
             .hint("publiccap.hint"),
@@ -660,39 +678,25 @@ async fn public_cap_form(
     page: PageCtx,
 ) -> Result<Response, AppError> {
     user.require(Role::Admin)?;
-    let cap = crate::care::public_form::hourly_cap(&state.db).await?;
-    form(page, public_cap_spec(&cap.to_string(), Invalid::default()))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct PublicCapForm {
-    public_form_hourly_cap: String,
+    let s = crate::care::public_form::form_settings(&state.db).await?;
+    let input = crate::care::public_form::FormSettingsInput {
+        public_form_hourly_cap: s.hourly_cap.to_string(),
+        contact_phone: s.contact_phone.unwrap_or_default(),
+        callback_days: s.callback_days.to_string(),
+    };
+    form(page, public_cap_spec(&input, Invalid::default()))
 }
 
 async fn public_cap_save(
     State(state): State<AppState>,
     user: CurrentUser,
     page: PageCtx,
-    Form(f): Form<PublicCapForm>,
+    Form(f): Form<crate::care::public_form::FormSettingsInput>,
 ) -> Result<Response, AppError> {
     user.require(Role::Admin)?;
-    let cap = match f.public_form_hourly_cap.trim() {
-        "" => Ok(None),
-        raw => raw
-            .parse::<i32>()
-            .map(Some)
-            .map_err(|_| Invalid::one("public_form_hourly_cap", "error.hourly_cap")),
-    };
-    let result = match cap {
-        Ok(c) => crate::care::public_form::set_hourly_cap(&state.db, c).await,
-        Err(inv) => Err(inv.into()),
-    };
-    match result {
+    match crate::care::public_form::save_form_settings(&state.db, &f).await {
         Ok(()) => Ok(flash_redirect("/instellingen/hulpformulier", "flash.saved")),
-        Err(Error::Invalid(errors)) => {
-            form(page, public_cap_spec(&f.public_form_hourly_cap, errors))
-        }
+        Err(Error::Invalid(errors)) => form(page, public_cap_spec(&f, errors)),
         Err(e) => Err(e.into()),
     }
 }

@@ -426,6 +426,14 @@ struct Search {
 }
 
 impl RequestPage {
+    /// The contact given with the request, when the member's own record
+    /// does not already show it.
+    fn extra_contact(&self) -> Option<&str> {
+        let given = self.r.request.walk_in_contact.as_deref()?;
+        let c = self.r.contact.as_ref()?;
+        (c.phone.as_deref() != Some(given) && c.email.as_deref() != Some(given)).then_some(given)
+    }
+
     /// A `tel:` link for the member's phone, or a walk-in's if it is one.
     fn phone(&self) -> Option<&str> {
         self.r
