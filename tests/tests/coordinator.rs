@@ -623,3 +623,53 @@ async fn an_upgrade_folds_old_search_text_and_marks_unanswered_requests_asked() 
         assert_eq!(found["total"], 1, "{path} {q}: {found}");
     }
 }
+
+#[tokio::test]
+async fn an_import_without_consent_column_approaches_nobody_and_says_so() {
+    let day = Day::start().await;
+    let dry_run = |csv: &'static str| {
+        day.coord
+            .post("/api/v1/members/import")
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+    };
+    let report = json(
+        dry_run("Naam;Telefoon\nAnna Smit;0612345678\nBert Smit;0612345679\n")
+            .await
+            .unwrap(),
+    )
+    .await["report"]
+        .clone();
+    assert_eq!(report["may_contact_column"], false, "{report}");
+    assert_eq!(report["may_contact_yes"], 0);
+    assert_eq!(report["may_contact_no"], 2);
+    let report = json(
+        dry_run("Naam;Mag benaderd worden\nAnna Smit;ja\nBert Smit;nee\n")
+            .await
+            .unwrap(),
+    )
+    .await["report"]
+        .clone();
+    assert_eq!(report["may_contact_column"], true);
+    assert_eq!(report["may_contact_yes"], 1);
+    assert_eq!(report["may_contact_no"], 1);
+}
+
+#[tokio::test]
+async fn confirmations_name_who_and_the_data_page_speaks_dutch() {
+    let day = Day::start().await;
+    let id = day.member(json!({"name": "Trijntje Kwak"})).await;
+    let html = day.page(&format!("/leden/{id}/wissen")).await;
+    assert!(
+        html.contains("Persoon wissen<br><span class=\"subject\">Trijntje Kwak</span>"),
+        "{html}"
+    );
+    assert!(html.contains("Nee, terug") && !html.contains("Annuleren"));
+    day.page(&format!("/leden/{id}")).await;
+    let html = day.page(&format!("/leden/{id}/gegevens")).await;
+    assert!(html.contains("— bekeken"), "{html}");
+    for code in ["— view<", "— export<", "— task_view<"] {
+        assert!(!html.contains(code), "{code} in {html}");
+    }
+}

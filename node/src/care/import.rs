@@ -50,6 +50,12 @@ pub struct ImportReport {
     pub encoding: String,
     /// `,`, `;` or tab.
     pub delimiter: String,
+    /// Whether the file has a "mag benaderd worden" column. Without one,
+    /// nobody may be approached: consent is never assumed.
+    pub may_contact_column: bool,
+    /// Of the valid rows: how many may be approached, and how many not.
+    pub may_contact_yes: usize,
+    pub may_contact_no: usize,
 }
 
 impl ImportReport {
@@ -282,6 +288,9 @@ fn parse(
             b'\t' => "tab".into(),
             d => (d as char).to_string(),
         },
+        may_contact_column: false,
+        may_contact_yes: 0,
+        may_contact_no: 0,
     };
     let problem = |report: &mut ImportReport, row: usize, column: &str, message: &str| {
         report.problem_count += 1;
@@ -317,6 +326,7 @@ fn parse(
             _ => {}
         }
     }
+    report.may_contact_column = index.contains_key(&Col::MayContact);
     if !index.contains_key(&Col::Name) {
         problem(&mut report, 1, "naam", "import.no_name_column");
         return (report, Vec::new());
@@ -366,7 +376,14 @@ fn parse(
         };
         let mut bad = false;
         let member = match members::validate(&input) {
-            Ok(m) => Some(m),
+            Ok(m) => {
+                if m.may_contact {
+                    report.may_contact_yes += 1;
+                } else {
+                    report.may_contact_no += 1;
+                }
+                Some(m)
+            }
             Err(inv) => {
                 bad = true;
                 for e in inv.0 {

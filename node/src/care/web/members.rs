@@ -681,15 +681,22 @@ async fn export_json(
 }
 
 async fn erase_confirm(
+    State(state): State<AppState>,
     user: CurrentUser,
     page: PageCtx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     coordinator(&user)?;
     let id = id_of(&id)?;
+    // The name only, as a list shows it: the person to be erased is named.
+    let name = members::names(&state.db, &[id])
+        .await?
+        .remove(&id)
+        .ok_or(AppError::NotFound)?;
     Ok(render(&ConfirmPage {
         page,
         title: "members.erase",
+        subject: name,
         text: "members.erase_text",
         button: "members.erase_button",
         action: format!("/leden/{id}/wissen"),

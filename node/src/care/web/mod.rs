@@ -40,6 +40,8 @@ pub(crate) struct ListPage {
 pub(crate) struct ConfirmPage {
     pub page: PageCtx,
     pub title: &'static str,
+    /// Whom or what it is about, named in the heading.
+    pub subject: String,
     pub text: &'static str,
     pub button: &'static str,
     pub action: String,

@@ -822,8 +822,10 @@ async fn change_status(
     };
     // Withdrawing or giving up cannot be undone: ask once more.
     if matches!(to, Status::Cancelled | Status::Failed) && f.bevestigd != "ja" {
+        let subject = format!("{} {id}", page.t.t("requests.one"));
         return Ok(render(&super::ConfirmPage {
             page,
+            subject,
             title: if to == Status::Cancelled {
                 "requests.confirm_cancel_title"
             } else {
@@ -920,15 +922,18 @@ async fn respond(
 }
 
 async fn erase_requester_confirm(
+    State(state): State<AppState>,
     user: CurrentUser,
     page: PageCtx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     coordinator(&user)?;
     let id = id_of(&id)?;
+    let r = requests::get(&state.db, id).await?;
     Ok(render(&super::ConfirmPage {
         page,
         title: "requests.erase_requester",
+        subject: r.request.requester,
         text: "requests.erase_requester_text",
         button: "requests.erase_requester_button",
         action: format!("/hulpvragen/{id}/aanvrager-wissen"),
