@@ -5,7 +5,7 @@ node started here.
 The flow is the one a new coordinator and volunteer go through: the admin's
 first run, a resident's request through the public form on a phone, the
 coordinator editing it, linking it to a new member and asking a volunteer
-found by name, the volunteer accepting on a phone, hours, the request done.
+found by name, the volunteer accepting on a phone, hours, the request done, the year's reports.
 
 Every page state on the way is checked at phone (390x844) and desktop
 (1280x900) width with axe-core (WCAG 2.1 A and AA, zero violations allowed),
@@ -487,6 +487,10 @@ def coordinator_handles(run, node, js):
         c.go("/uren")
         c.expect("Jan de Vries", "1,5")
         c.check("uren-overzicht")
+        c.go("/menu")
+        c.press("Overzichten")
+        c.expect("Kerncijfers", "Uren per vrijwilliger", "Jan de Vries")
+        c.check("overzichten")
         c.go("/leden?q=renee")
         c.expect("Renée Bakker")
         c.check("leden-zoeken")

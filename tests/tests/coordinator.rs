@@ -673,3 +673,122 @@ async fn confirmations_name_who_and_the_data_page_speaks_dutch() {
         assert!(!html.contains(code), "{code} in {html}");
     }
 }
+
+#[tokio::test]
+async fn reports_count_like_the_figures_and_download_as_csv() {
+    let day = Day::start().await;
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let today = chrono::Utc::now().format("%d-%m-%Y").to_string();
+    let asker = day.member(json!({"name": "Aaltje Veenstra"})).await;
+    let klus = day.category("klusjes").await;
+    let jan = day.volunteer("Jan de Vries").await;
+    let res = day
+        .coord
+        .post("/api/v1/requests")
+        .json(
+            &json!({"member_id": asker.to_string(), "category_id": klus.to_string(),
+                      "description": "Lamp ophangen"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let request = json(res).await["id"].as_i64().unwrap();
+    let res = day
+        .coord
+        .post(&format!("/api/v1/requests/{request}/match"))
+        .json(&json!({"volunteer_id": jan}))
+        .send()
+        .await
+        .unwrap();
+    let match_id = json(res).await["id"].as_i64().unwrap();
+    day.coord
+        .post(&format!("/api/v1/matches/{match_id}/respond"))
+        .json(&json!({"accept": true}))
+        .send()
+        .await
+        .unwrap();
+    for (hours, with_match) in [("2", true), ("1,5", false)] {
+        let mut body = json!({"volunteer_id": jan.to_string(), "date": today, "hours": hours});
+        if with_match {
+            body["match_id"] = json!(match_id.to_string());
+        }
+        let res = day
+            .coord
+            .post("/api/v1/hours")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED, "{}", json(res).await);
+    }
+
+    let html = day.page("/overzichten").await;
+    let figures = json(
+        day.coord
+            .get(&format!("/api/v1/figures?period={year}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let figure = |metric: &str| {
+        figures["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["metric"] == metric)
+            .unwrap_or_else(|| panic!("{metric} in {figures}"))["value"]
+            .as_i64()
+            .unwrap()
+    };
+    // One definition: the report shows the figures' own numbers.
+    for (label, metric) in [
+        ("Uren vrijwilligerswerk", "hours"),
+        ("Hulpvragen ontvangen", "requests_received"),
+        ("Hulpvragen gekoppeld", "requests_matched"),
+    ] {
+        let shown = format!("<dt>{label}</dt><dd>{}</dd>", figure(metric));
+        assert!(html.contains(&shown), "{shown} in {html}");
+    }
+    assert_eq!(figure("hours"), 4, "3.5 hours round up");
+    // Hours per volunteer and per kind; hours without a request apart.
+    assert!(
+        html.contains("Jan de Vries</td><td data-label=\"Uren\">3,5"),
+        "{html}"
+    );
+    assert!(
+        html.contains("klusjes</td><td data-label=\"Uren\">2"),
+        "{html}"
+    );
+
+    let res = day.browser.get("/overzichten/vrijwilligers.csv").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = res.text().await.unwrap();
+    assert!(csv.starts_with("Vrijwilliger;Uren;"), "{csv}");
+    assert!(csv.contains("Jan de Vries;3,5;0;2"), "{csv}");
+    let csv = day
+        .browser
+        .get("/overzichten/hulpvragen.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("klusjes;0;0;1;0;0;0;1"), "{csv}");
+
+    // A year that makes no sense names the field; a volunteer gets 403.
+    let res = day.browser.get("/overzichten?jaar=twintig").await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    day.node.user_with_token("vera", "volunteer").await;
+    let vera = day.node.browser();
+    vera.login("vera", PASSWORD).await;
+    assert_eq!(
+        vera.get("/overzichten").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}

@@ -16,6 +16,7 @@ pub mod members;
 pub mod offers;
 pub mod privacy;
 pub mod public_form;
+pub mod reports;
 pub mod requests;
 pub mod settings;
 pub mod stats;

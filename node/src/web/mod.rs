@@ -95,6 +95,12 @@ fn navigation(user: Option<&Account>, path: &str) -> Vec<NavItem> {
             Role::Admin,
         ),
         ("/kennis", "nav.knowledge", Role::Volunteer, Role::Admin),
+        (
+            "/overzichten",
+            "nav.reports",
+            Role::Coordinator,
+            Role::Admin,
+        ),
         ("/cijfers", "nav.figures", Role::Coordinator, Role::Admin),
         ("/gebruikers", "nav.users", Role::Coordinator, Role::Admin),
         ("/instellingen", "nav.settings", Role::Admin, Role::Admin),

@@ -3,6 +3,7 @@
 mod members;
 mod other;
 mod public;
+mod reports;
 mod requests;
 
 use askama::Template;
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .merge(requests::router())
         .merge(other::router())
         .merge(public::router())
+        .merge(reports::router())
 }
 
 #[derive(Template)]
