@@ -2,7 +2,9 @@
 //! members' search text is folded again (case and accents ignored, the
 //! neighbourhood included); a request whose volunteer was asked but has not
 //! answered is "asked", no longer "matched". The public form shows the
-//! initiative's phone number and when it calls back.
+//! initiative's phone number and when it calls back. Activities get a
+//! place, times, a description, a place on the public agenda, and a list
+//! of who signed up.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, Statement, Value};
@@ -31,6 +33,64 @@ impl MigrationTrait for Migration {
                 .await?;
             }
         }
+        for (column, kind) in [
+            ("place", "TEXT NULL"),
+            ("start_time", "TEXT NULL"),
+            ("end_time", "TEXT NULL"),
+            ("description", "TEXT NULL"),
+            ("public", "BOOLEAN NOT NULL DEFAULT FALSE"),
+        ] {
+            if !manager.has_column("activities", column).await? {
+                conn.execute_unprepared(&format!(
+                    "ALTER TABLE activities ADD COLUMN {column} {kind}"
+                ))
+                .await?;
+            }
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table(ActivitySignups::Table)
+                    .if_not_exists()
+                    .col(
+                        ColumnDef::new(ActivitySignups::Id)
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(ActivitySignups::ActivityId)
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ActivitySignups::MemberId)
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(ActivitySignups::CreatedBy).integer().null())
+                    .col(
+                        ColumnDef::new(ActivitySignups::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        // One sign-up per person per activity.
+        manager
+            .create_index(
+                Index::create()
+                    .name("activity_signups_once")
+                    .table(ActivitySignups::Table)
+                    .col(ActivitySignups::ActivityId)
+                    .col(ActivitySignups::MemberId)
+                    .unique()
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
         let requests = conn
             .query_all_raw(Statement::from_string(
                 backend,
@@ -91,6 +151,20 @@ impl MigrationTrait for Migration {
             "UPDATE help_requests SET status = 'matched' WHERE status = 'asked'",
         )
         .await?;
+        manager
+            .drop_table(
+                Table::drop()
+                    .table(ActivitySignups::Table)
+                    .if_exists()
+                    .to_owned(),
+            )
+            .await?;
+        for column in ["place", "start_time", "end_time", "description", "public"] {
+            if manager.has_column("activities", column).await? {
+                conn.execute_unprepared(&format!("ALTER TABLE activities DROP COLUMN {column}"))
+                    .await?;
+            }
+        }
         for column in ["contact_phone", "callback_days"] {
             if manager.has_column("care_settings", column).await? {
                 conn.execute_unprepared(&format!("ALTER TABLE care_settings DROP COLUMN {column}"))
@@ -103,6 +177,16 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+#[derive(DeriveIden)]
+enum ActivitySignups {
+    Table,
+    Id,
+    ActivityId,
+    MemberId,
+    CreatedBy,
+    CreatedAt,
 }
 
 /// `?` placeholders as the backend wants them (`$1`, `$2` on PostgreSQL).

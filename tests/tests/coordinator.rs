@@ -792,3 +792,121 @@ async fn reports_count_like_the_figures_and_download_as_csv() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn activities_have_a_place_times_sign_ups_and_a_public_agenda() {
+    let day = Day::start().await;
+    let next_year = (chrono::Utc::now() + chrono::Duration::days(400))
+        .format("%d-%m-%Y")
+        .to_string();
+    let anna = day
+        .member(json!({"name": "Anna Smit", "neighbourhood": "Assendorp"}))
+        .await;
+
+    // Bad times are named at their field; nothing is made.
+    let bad = day
+        .browser
+        .submit(
+            "/activiteiten/nieuw",
+            "/activiteiten/nieuw",
+            &[
+                ("title", "Koffieochtend"),
+                ("date", &next_year),
+                ("start_time", "11:00"),
+                ("end_time", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text()
+            .await
+            .unwrap()
+            .contains("De eindtijd moet na de begintijd liggen.")
+    );
+
+    let mut ids = Vec::new();
+    for (title, public) in [("Koffieochtend", "ja"), ("Bestuursvergadering", "")] {
+        let (to, html) = day
+            .submit_and_follow(
+                "/activiteiten/nieuw",
+                "/activiteiten/nieuw",
+                &[
+                    ("title", title),
+                    ("date", &next_year),
+                    ("start_time", "10.00"),
+                    ("end_time", "12u"),
+                    ("place", "Buurthuis De Linde"),
+                    ("description", "Koffie, thee en een praatje."),
+                    ("public", public),
+                ],
+            )
+            .await;
+        assert!(
+            html.contains("10:00–12:00") && html.contains("Buurthuis De Linde"),
+            "{html}"
+        );
+        ids.push(to);
+    }
+    let koffie = &ids[0];
+
+    // Anna is signed up by name, once.
+    let html = day.page(&format!("{koffie}?lid=anna")).await;
+    assert!(
+        html.contains(&format!("name=\"member_id\" value=\"{anna}\"")),
+        "{html}"
+    );
+    let (_, html) = day
+        .submit_and_follow(
+            &format!("{koffie}?lid=anna"),
+            &format!("{koffie}/aanmelden"),
+            &[("member_id", &anna.to_string())],
+        )
+        .await;
+    assert!(
+        html.contains("Aangemeld (1)") && html.contains("Anna Smit"),
+        "{html}"
+    );
+    let again = day
+        .browser
+        .submit(
+            &format!("{koffie}?lid=anna"),
+            &format!("{koffie}/aanmelden"),
+            &[("member_id", &anna.to_string())],
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert!(again.text().await.unwrap().contains("al aangemeld"));
+
+    // The front page shows the public one to visitors, and no names.
+    let visitor = day.node.browser();
+    let front = visitor.get("/").await.text().await.unwrap();
+    assert!(
+        front.contains("Koffieochtend") && front.contains("Buurthuis De Linde"),
+        "{front}"
+    );
+    assert!(!front.contains("Bestuursvergadering") && !front.contains("Anna Smit"));
+
+    // Her export lists it; erasing her removes the sign-up.
+    let export = json(
+        day.coord
+            .get(&format!("/api/v1/members/{anna}/export"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        export["activities"][0]["title"], "Koffieochtend",
+        "{export}"
+    );
+    let res = day
+        .coord
+        .delete(&format!("/api/v1/members/{anna}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let html = day.page(koffie).await;
+    assert!(html.contains("Aangemeld (0)"), "{html}");
+}

@@ -18,8 +18,8 @@ use super::requests::HelpRequest;
 use super::{Actor, Error, Result};
 use crate::db::Db;
 use crate::entity::{
-    api_token, care_setting, help_request, hour_entry, import_batch, login_attempt, match_, member,
-    offer, public_submission, user, volunteer,
+    activity, activity_signup, api_token, care_setting, help_request, hour_entry, import_batch,
+    login_attempt, match_, member, offer, public_submission, user, volunteer,
 };
 use crate::pagination::PageRequest;
 
@@ -32,6 +32,8 @@ pub struct PersonExport {
     /// Help this person gave: matches as a volunteer.
     pub matches: Vec<super::requests::MatchInfo>,
     pub hours: Vec<HourEntry>,
+    /// Activities this person was signed up for.
+    pub activities: Vec<super::activities::Activity>,
     /// Who looked at or changed this person's data.
     pub audit: Vec<AuditLine>,
 }
@@ -101,12 +103,28 @@ pub async fn export(db: &Db, actor: Actor, id: i32) -> Result<PersonExport> {
     )
     .await?
     .items;
+    let signed_up: Vec<i32> = activity_signup::Entity::find()
+        .filter(activity_signup::Column::MemberId.eq(id))
+        .all(db.read())
+        .await?
+        .into_iter()
+        .map(|s| s.activity_id)
+        .collect();
+    let activities = activity::Entity::find()
+        .filter(activity::Column::Id.is_in(signed_up))
+        .order_by_asc(activity::Column::Date)
+        .all(db.read())
+        .await?
+        .into_iter()
+        .map(super::activities::Activity::from)
+        .collect();
     Ok(PersonExport {
         exported_at: Utc::now(),
         member,
         requests,
         matches,
         hours,
+        activities,
         audit,
     })
 }
@@ -175,6 +193,11 @@ pub async fn erase(db: &Db, actor: Actor, id: i32) -> Result<()> {
         .await?;
     offer::Entity::delete_many()
         .filter(offer::Column::VolunteerId.eq(id))
+        .exec(&txn)
+        .await?;
+    // Who came to what is about the person; the activity keeps its count.
+    activity_signup::Entity::delete_many()
+        .filter(activity_signup::Column::MemberId.eq(id))
         .exec(&txn)
         .await?;
     if let Some(login) = volunteer::Entity::find_by_id(id)

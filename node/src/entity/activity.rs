@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A meeting or activity (ontmoeting) with its number of participants.
+/// A meeting or activity (ontmoeting): when and where, and afterwards how
+/// many came.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "activities")]
 pub struct Model {
@@ -9,6 +10,14 @@ pub struct Model {
     pub date: Date,
     pub title: String,
     pub participants: i32,
+    pub place: Option<String>,
+    /// `HH:MM`
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub description: Option<String>,
+    /// On the public agenda on the node's front page.
+    pub public: bool,
     pub created_by: Option<i32>,
     pub created_at: DateTimeUtc,
 }

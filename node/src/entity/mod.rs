@@ -2,6 +2,7 @@
 //! The tables themselves are created by `noaber-migrations`.
 
 pub mod activity;
+pub mod activity_signup;
 pub mod api_token;
 pub mod audit_entry;
 pub mod bottleneck;

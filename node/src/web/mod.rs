@@ -192,6 +192,10 @@ const FLASH_KEYS: &[&str] = &[
     "flash.member_created_linked",
     "flash.volunteer_login_created",
     "flash.user_created_unlinked",
+    "flash.activity_created",
+    "flash.activity_changed",
+    "flash.signed_up",
+    "flash.signup_removed",
 ];
 
 /// Adds a `Set-Cookie` header. Our cookie values are tokens and keys that
@@ -238,6 +242,8 @@ struct HomePage {
     news: Vec<noaber_federation::network_items::ItemLine>,
     /// A coordinator's to-do list.
     todo: Option<crate::care::todo::Todo>,
+    /// The public agenda, for visitors.
+    agenda: Vec<crate::care::activities::Activity>,
 }
 
 /// News and events received from the network for the dashboard.
@@ -283,11 +289,19 @@ async fn home(
         }
         _ => None,
     };
+    let agenda = if page.user.is_none() {
+        let now = chrono::Utc::now();
+        let today = (now + time::amsterdam_offset(now)).date_naive();
+        crate::care::activities::upcoming_public(&state.db, today, 10).await?
+    } else {
+        Vec::new()
+    };
     Ok(render(&HomePage {
         page,
         place,
         news,
         todo,
+        agenda,
     })?
     .into_response())
 }

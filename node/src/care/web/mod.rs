@@ -1,5 +1,6 @@
 //! Pages for the daily care work.
 
+mod activities;
 mod members;
 mod other;
 mod public;
@@ -17,6 +18,7 @@ use crate::web::{PageCtx, render};
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(members::router())
+        .merge(activities::router())
         .merge(requests::router())
         .merge(other::router())
         .merge(public::router())

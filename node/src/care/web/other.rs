@@ -1,4 +1,4 @@
-//! Offers, hours, activities, the audit log, help categories and the
+//! Offers, hours, the audit log, help categories and the
 //! retention setting.
 
 use askama::Template;
@@ -12,7 +12,6 @@ use super::{form, list, page_base};
 use crate::accounts::Role;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::care::activities::{self, ActivityInput};
 use crate::care::hours::{self, HoursInput};
 use crate::care::offers::{self, OfferInput};
 use crate::care::{Actor, Error, audit, categories, dutch, privacy};
@@ -28,11 +27,6 @@ pub fn router() -> Router<AppState> {
         .route("/aanbod/nieuw", get(offer_form).post(offer_create))
         .route("/uren", get(hours_index))
         .route("/uren/nieuw", get(hours_form).post(hours_create))
-        .route("/activiteiten", get(activities_index))
-        .route(
-            "/activiteiten/nieuw",
-            get(activity_form).post(activity_create),
-        )
         .route("/audit", get(audit_index))
         .route(
             "/instellingen/categorieen",
@@ -366,96 +360,6 @@ async fn hours_create(
             )
             .errors(errors)
             .back("/uren", "hours.back"),
-        ),
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn activities_index(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    page: PageCtx,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
-    user.require(Role::Coordinator)?;
-    let result = activities::list(&state.db, q.search(), q.page_request()).await?;
-    let mut spec = ListSpec::new(
-        "activities.title",
-        vec![
-            "activities.date",
-            "activities.name",
-            "activities.participants",
-        ],
-        &result,
-        page_base("/activiteiten", q.search(), &[]),
-    );
-    spec.search_action = Some("/activiteiten".into());
-    spec.search_label = "activities.search";
-    spec.q = q.search().unwrap_or("").to_owned();
-    spec.actions = vec![("/activiteiten/nieuw".into(), "activities.new")];
-    spec.empty = "activities.none_yet";
-    spec.rows = result
-        .items
-        .iter()
-        .map(|a| {
-            vec![
-                Cell::text(dutch::format_date(a.date)),
-                Cell::text(a.title.clone()),
-                Cell::text(a.participants.to_string()),
-            ]
-        })
-        .collect();
-    list(page, spec)
-}
-
-fn activity_fields(input: &ActivityInput) -> Vec<Field> {
-    vec![
-        Field::new("date", "activities.date", Kind::Date, &input.date)
-            .narrow()
-            .hint("form.date_hint"),
-        Field::new("title", "activities.name", Kind::Text, &input.title)
-            .hint("activities.name_hint"),
-        Field::new(
-            "participants",
-            "activities.participants",
-            Kind::Number,
-            &input.participants,
-        )
-        .narrow(),
-    ]
-}
-
-async fn activity_form(user: CurrentUser, page: PageCtx) -> Result<Response, AppError> {
-    user.require(Role::Coordinator)?;
-    form(
-        page,
-        FormSpec::new(
-            "activities.new",
-            "/activiteiten/nieuw",
-            activity_fields(&ActivityInput::default()),
-        )
-        .back("/activiteiten", "activities.back"),
-    )
-}
-
-async fn activity_create(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    page: PageCtx,
-    Form(input): Form<ActivityInput>,
-) -> Result<Response, AppError> {
-    let actor = Actor::of(user.require(Role::Coordinator)?);
-    match activities::create(&state.db, actor, &input).await {
-        Ok(_) => Ok(flash_redirect("/activiteiten", "flash.saved")),
-        Err(Error::Invalid(errors)) => form(
-            page,
-            FormSpec::new(
-                "activities.new",
-                "/activiteiten/nieuw",
-                activity_fields(&input),
-            )
-            .errors(errors)
-            .back("/activiteiten", "activities.back"),
         ),
         Err(e) => Err(e.into()),
     }
