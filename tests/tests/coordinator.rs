@@ -261,7 +261,10 @@ async fn a_public_request_is_edited_linked_and_answered_honestly() {
         .await;
     // Asked is not matched: the page says whom it waits for.
     assert!(html.contains("gevraagd") && html.contains("wacht op antwoord van Jan de Vriës"));
-    assert!(!html.contains(">Afgerond<"), "done only after a yes");
+    assert!(
+        !html.contains(">Hulpvraag afronden<"),
+        "done only after a yes"
+    );
     assert_eq!(day.request(id).await["status"], "asked");
     let res = day
         .coord
@@ -291,7 +294,7 @@ async fn a_public_request_is_edited_linked_and_answered_honestly() {
         !html.contains("Bedankt"),
         "the coordinator is not thanked as the volunteer"
     );
-    assert!(html.contains(">Afgerond<"));
+    assert!(html.contains(">Hulpvraag afronden<"));
     assert_eq!(day.request(id).await["status"], "matched");
 
     // A closed request can no longer be edited.
@@ -371,10 +374,17 @@ async fn the_home_page_and_the_list_show_what_needs_doing() {
     let klus = day.category("klusjes").await;
     let vervoer = day.category("vervoer").await;
     let mut ids = Vec::new();
+    // Both dates well after this week, the later one first.
+    let in_days = |d: i64| {
+        (chrono::Utc::now() + chrono::Duration::days(d))
+            .format("%d-%m-%Y")
+            .to_string()
+    };
+    let (later, sooner) = (in_days(200), in_days(30));
     for (cat, urgency, date) in [
-        (klus, "low", "01-06-2027"),
+        (klus, "low", later.as_str()),
         (vervoer, "high", ""),
-        (klus, "normal", "02-01-2027"),
+        (klus, "normal", sooner.as_str()),
     ] {
         let res = day
             .coord
@@ -396,7 +406,7 @@ async fn the_home_page_and_the_list_show_what_needs_doing() {
     assert!(html.contains("Nieuwe hulpvragen (4)"), "{html}");
     assert!(html.contains(&format!("href=\"/hulpvragen/{from_form}\"")));
     assert!(html.contains("via de website"));
-    assert!(html.contains("Spoed en deze week (1)"));
+    assert!(html.contains("Dringend of deze week (1)"));
 
     // The list: urgency and date columns; sorted by urgency; by category.
     let pos = |html: &str, id: i64| {
@@ -408,6 +418,11 @@ async fn the_home_page_and_the_list_show_what_needs_doing() {
     assert!(pos(&html, ids[1]) < pos(&html, ids[2]) && pos(&html, ids[2]) < pos(&html, ids[0]));
     let html = day.page("/hulpvragen?sorteer=datum").await;
     assert!(pos(&html, ids[2]) < pos(&html, ids[0]) && pos(&html, ids[0]) < pos(&html, ids[1]));
+    // "See all" under a heading lists what the heading counted.
+    let html = day.page("/hulpvragen?deze_week=ja").await;
+    assert!(html.contains(&format!("href=\"/hulpvragen/{}\"", ids[1])));
+    assert!(!html.contains(&format!("href=\"/hulpvragen/{}\"", ids[2])));
+    assert!(html.contains("1 resultaat<"), "{html}");
     let html = day.page(&format!("/hulpvragen?soort={vervoer}")).await;
     assert!(html.contains(&format!("href=\"/hulpvragen/{}\"", ids[1])));
     assert!(!html.contains(&format!("href=\"/hulpvragen/{}\"", ids[0])));
@@ -476,7 +491,7 @@ async fn forms_find_people_by_name_not_by_number() {
     vera.login("vera", PASSWORD).await;
     let html = vera.get("/uren/nieuw").await.text().await.unwrap();
     assert!(
-        html.contains("nog niet gekoppeld") && !html.contains("name=\"hours\""),
+        html.contains("hoort nog niet bij een vrijwilliger") && !html.contains("name=\"hours\""),
         "{html}"
     );
 }

@@ -96,6 +96,10 @@ impl Activity {
 /// written as `HH:MM`.
 pub fn parse_time(raw: &str) -> Option<String> {
     let t = raw.trim().trim_end_matches(['u', 'U']).trim();
+    // Split by position below: only digits and separators are times.
+    if !t.is_ascii() {
+        return None;
+    }
     let (h, m) = match t.split_once([':', '.']) {
         Some((h, m)) => (h, m),
         None if t.len() > 2 => t.split_at(t.len() - 2),

@@ -323,6 +323,7 @@ async fn list_requests(
     let filter = ListFilter {
         status,
         category,
+        focus: None,
         sort,
         search: lq.search().map(str::to_owned),
     };

@@ -580,7 +580,7 @@ pub async fn import(db: &Db, actor: Actor, batch_id: i32, mode: Mode) -> Result<
 }
 
 /// A cell that a spreadsheet would run as a formula is made plain text.
-fn safe_cell(value: &str) -> String {
+pub(crate) fn safe_cell(value: &str) -> String {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

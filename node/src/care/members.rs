@@ -583,6 +583,18 @@ pub async fn volunteers_without_login(db: &Db) -> Result<Vec<(i32, String)>> {
         .collect())
 }
 
+/// Which of `ids` are active volunteers.
+pub async fn active_volunteers(db: &Db, ids: &[i32]) -> Result<std::collections::HashSet<i32>> {
+    Ok(volunteer::Entity::find()
+        .filter(volunteer::Column::MemberId.is_in(ids.to_vec()))
+        .filter(volunteer::Column::Active.eq(true))
+        .all(db.read())
+        .await?
+        .into_iter()
+        .map(|v| v.member_id)
+        .collect())
+}
+
 /// Links a login to a volunteer who has none. False when someone linked
 /// another login to them meanwhile.
 pub async fn link_login(db: &Db, member_id: i32, user_id: i32) -> Result<bool> {

@@ -345,7 +345,6 @@ pub async fn apply_retention(db: &Db, now: DateTime<Utc>) -> Result<u64> {
         )
         .col_expr(help_request::Column::SearchText, Expr::value(""))
         .filter(help_request::Column::ClosedAt.lt(cutoff))
-        .filter(help_request::Column::MemberId.is_null())
         .filter(
             Condition::any()
                 .add(help_request::Column::WalkInName.is_not_null())

@@ -404,6 +404,13 @@ pub async fn update(db: &Db, actor: Actor, id: i32, change: &RequestChange) -> R
         .member_id
         .as_deref()
         .is_some_and(|m| !m.trim().is_empty());
+    if change
+        .member_id
+        .as_deref()
+        .is_some_and(|m| m.trim().is_empty())
+    {
+        return Err(Invalid::one("member_id", "error.member_not_found").into());
+    }
     let input = RequestInput {
         member_id: pick(&change.member_id, current.member_id.map(|m| m.to_string())),
         walk_in_name: if linking {
@@ -452,6 +459,14 @@ pub async fn update(db: &Db, actor: Actor, id: i32, change: &RequestChange) -> R
         .col_expr(help_request::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(help_request::Column::Id.eq(id))
         .filter(help_request::Column::Status.eq(status.as_str()))
+        // Nobody changed it since it was read: not its requester (a stale
+        // page cannot move a linked request to another member) and not its
+        // text (two coordinators editing at once do not both win).
+        .filter(match current.member_id {
+            Some(m) => help_request::Column::MemberId.eq(m),
+            None => help_request::Column::MemberId.is_null(),
+        })
+        .filter(help_request::Column::UpdatedAt.eq(current.updated_at))
         .exec(&txn)
         .await?
         .rows_affected;
@@ -462,6 +477,14 @@ pub async fn update(db: &Db, actor: Actor, id: i32, change: &RequestChange) -> R
     event(&txn, id, Some(status), status, Some(actor)).await?;
     txn.commit().await?;
     get(db, id).await.map(|d| d.request)
+}
+
+/// The volunteer of a match (who was asked), if the match exists.
+pub async fn volunteer_of_match(db: &Db, match_id: i32) -> Result<Option<i32>> {
+    Ok(match_::Entity::find_by_id(match_id)
+        .one(db.read())
+        .await?
+        .map(|m| m.volunteer_id))
 }
 
 /// The volunteer with an open match on the request, if any.
@@ -658,11 +681,20 @@ impl Sort {
     }
 }
 
+/// A part of the coordinator's to-do list, as of a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    ThisWeek(NaiveDate),
+    Overdue(NaiveDate),
+}
+
 /// `?status=new&category=3&sort=urgency&q=text&page=2`
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     pub status: Option<Status>,
     pub category: Option<i32>,
+    /// Only what the home page's to-do list counts under one heading.
+    pub focus: Option<Focus>,
     pub sort: Sort,
     pub search: Option<String>,
 }
@@ -698,6 +730,11 @@ pub async fn list(db: &Db, filter: &ListFilter, page: PageRequest) -> Result<Pag
     }
     if let Some(c) = filter.category {
         q = q.filter(help_request::Column::CategoryId.eq(c));
+    }
+    match filter.focus {
+        Some(Focus::ThisWeek(today)) => q = q.filter(super::todo::this_week(today)),
+        Some(Focus::Overdue(today)) => q = q.filter(super::todo::overdue(today)),
+        None => {}
     }
     if let Some(text) = filter
         .search

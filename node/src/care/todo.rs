@@ -41,12 +41,12 @@ impl Todo {
             (
                 "todo.this_week",
                 &self.this_week,
-                "/hulpvragen?sorteer=spoed",
+                "/hulpvragen?deze_week=ja&sorteer=datum",
             ),
             (
                 "todo.overdue",
                 &self.overdue,
-                "/hulpvragen?status=matched&sorteer=datum",
+                "/hulpvragen?te_laat=ja&sorteer=datum",
             ),
         ]
     }
@@ -68,16 +68,46 @@ async fn part(db: &Db, q: sea_orm::Select<help_request::Entity>) -> Result<Part>
     })
 }
 
-/// The to-do list as of `today` (a coordinator's; others get 403).
-pub async fn for_coordinator(db: &Db, actor: Actor, today: NaiveDate) -> Result<Todo> {
-    if !actor.is_coordinator() {
-        return Err(Error::Forbidden);
-    }
+/// Open requests that are urgent or wanted within seven days of `today`.
+/// The request list filters with the same condition, so "see all" shows
+/// exactly what the home page counted.
+pub fn this_week(today: NaiveDate) -> sea_orm::Condition {
     let open = [
         Status::New.as_str(),
         Status::Asked.as_str(),
         Status::Matched.as_str(),
     ];
+    sea_orm::Condition::all()
+        .add(help_request::Column::Status.is_in(open))
+        .add(
+            sea_orm::Condition::any()
+                .add(help_request::Column::Urgency.eq("high"))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(help_request::Column::WantedDate.gte(today))
+                        .add(help_request::Column::WantedDate.lt(today + Duration::days(7))),
+                ),
+        )
+}
+
+/// Late: a volunteer said yes, the day has passed, and it is not done.
+pub fn overdue(today: NaiveDate) -> sea_orm::Condition {
+    let accepted = sea_orm::sea_query::Query::select()
+        .column(match_::Column::RequestId)
+        .from(match_::Entity)
+        .and_where(match_::Column::Status.eq("accepted"))
+        .to_owned();
+    sea_orm::Condition::all()
+        .add(help_request::Column::Status.eq(Status::Matched.as_str()))
+        .add(help_request::Column::WantedDate.lt(today))
+        .add(help_request::Column::Id.in_subquery(accepted))
+}
+
+/// The to-do list as of `today` (a coordinator's; others get 403).
+pub async fn for_coordinator(db: &Db, actor: Actor, today: NaiveDate) -> Result<Todo> {
+    if !actor.is_coordinator() {
+        return Err(Error::Forbidden);
+    }
     let by_date = |q: sea_orm::Select<help_request::Entity>| {
         q.order_by_asc(help_request::Column::WantedDate)
             .order_by_asc(help_request::Column::Id)
@@ -98,38 +128,14 @@ pub async fn for_coordinator(db: &Db, actor: Actor, today: NaiveDate) -> Result<
             .order_by_asc(help_request::Column::Id),
     )
     .await?;
-    let week_end = today + Duration::days(7);
     let this_week = part(
         db,
-        by_date(
-            help_request::Entity::find()
-                .filter(help_request::Column::Status.is_in(open))
-                .filter(
-                    sea_orm::Condition::any()
-                        .add(help_request::Column::Urgency.eq("high"))
-                        .add(
-                            sea_orm::Condition::all()
-                                .add(help_request::Column::WantedDate.gte(today))
-                                .add(help_request::Column::WantedDate.lt(week_end)),
-                        ),
-                ),
-        ),
+        by_date(help_request::Entity::find().filter(this_week(today))),
     )
     .await?;
-    // Late: accepted, its day is past, and not marked done.
-    let accepted = sea_orm::sea_query::Query::select()
-        .column(match_::Column::RequestId)
-        .from(match_::Entity)
-        .and_where(match_::Column::Status.eq("accepted"))
-        .to_owned();
     let overdue = part(
         db,
-        by_date(
-            help_request::Entity::find()
-                .filter(help_request::Column::Status.eq(Status::Matched.as_str()))
-                .filter(help_request::Column::WantedDate.lt(today))
-                .filter(help_request::Column::Id.in_subquery(accepted)),
-        ),
+        by_date(help_request::Entity::find().filter(overdue(today))),
     )
     .await?;
     Ok(Todo {

@@ -190,6 +190,7 @@ const FLASH_KEYS: &[&str] = &[
     "flash.request_created",
     "flash.member_created",
     "flash.member_created_linked",
+    "flash.member_created_not_linked",
     "flash.volunteer_login_created",
     "flash.user_created_unlinked",
     "flash.activity_created",

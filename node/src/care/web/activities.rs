@@ -301,7 +301,9 @@ async fn sign_up(
         }
         Err(Error::Invalid(inv)) => {
             let key = inv.0.first().map(|e| e.message);
-            render_activity(&state, &user, page, id, String::new(), key).await
+            let mut response = render_activity(&state, &user, page, id, String::new(), key).await?;
+            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
         }
         Err(e) => Err(e.into()),
     }

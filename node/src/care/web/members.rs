@@ -295,10 +295,11 @@ async fn create(
                     &format!("/hulpvragen/{request_id}"),
                     "flash.member_created_linked",
                 )),
-                // The request was closed meanwhile: the member stays made.
-                Err(Error::Conflict(_)) => Ok(flash_redirect(
+                // The request was closed or changed meanwhile: the member
+                // stays made, and the page says it is not linked.
+                Err(Error::Conflict(_) | Error::Invalid(_)) => Ok(flash_redirect(
                     &format!("/leden/{}", m.id),
-                    "flash.member_created",
+                    "flash.member_created_not_linked",
                 )),
                 Err(e) => Err(e.into()),
             }

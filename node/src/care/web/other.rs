@@ -306,11 +306,18 @@ async fn hours_form(
     Query(q): Query<PickQuery>,
 ) -> Result<Response, AppError> {
     let actor = Actor::of(&user.0);
-    let input = HoursInput {
+    let mut input = HoursInput {
         match_id: q.koppeling,
         volunteer_id: q.vrijwilliger,
         ..Default::default()
     };
+    // From a task: the volunteer is the one who said yes to it.
+    if input.volunteer_id.trim().is_empty()
+        && let Ok(match_id) = input.match_id.trim().parse::<i32>()
+        && let Some(v) = crate::care::requests::volunteer_of_match(&state.db, match_id).await?
+    {
+        input.volunteer_id = v.to_string();
+    }
     if actor.is_coordinator() {
         if chosen_volunteer(&state, &input.volunteer_id, "")
             .await?

@@ -256,6 +256,11 @@ async fn csv(
         .delimiter(b';')
         .from_writer(Vec::new());
     for r in rows {
+        // Names are typed by people: never let a spreadsheet run one.
+        let r: Vec<String> = r
+            .iter()
+            .map(|c| crate::care::import::safe_cell(c))
+            .collect();
         out.write_record(&r)
             .map_err(|e| write_failed(e.to_string()))?;
     }

@@ -50,6 +50,10 @@ struct RequestsQuery {
     status: Option<String>,
     soort: Option<String>,
     sorteer: Option<String>,
+    /// `ja`: only what the home page lists as urgent or this week.
+    deze_week: Option<String>,
+    /// `ja`: only what the home page lists as late.
+    te_laat: Option<String>,
 }
 
 /// The words of the sort choices in the address bar.
@@ -79,9 +83,24 @@ async fn index(
         .into_iter()
         .find(|s| q.sorteer.as_deref() == Some(sort_word(*s)))
         .unwrap_or_default();
+    let now = chrono::Utc::now();
+    let today = (now + crate::web::time::amsterdam_offset(now)).date_naive();
+    let focus = if q.te_laat.as_deref() == Some("ja") {
+        Some(requests::Focus::Overdue(today))
+    } else if q.deze_week.as_deref() == Some("ja") {
+        Some(requests::Focus::ThisWeek(today))
+    } else {
+        None
+    };
+    let focus_param = match focus {
+        Some(requests::Focus::Overdue(_)) => ("te_laat", "ja"),
+        Some(requests::Focus::ThisWeek(_)) => ("deze_week", "ja"),
+        None => ("", ""),
+    };
     let filter = ListFilter {
         status,
         category,
+        focus,
         sort,
         search: q.list.search().map(str::to_owned),
     };
@@ -112,9 +131,15 @@ async fn index(
                 ("status", status_str),
                 ("soort", &category_str),
                 ("sorteer", sort_str),
+                focus_param,
             ],
         ),
     );
+    spec.intro = match focus {
+        Some(requests::Focus::Overdue(_)) => "requests.focus_overdue",
+        Some(requests::Focus::ThisWeek(_)) => "requests.focus_this_week",
+        None => "",
+    };
     spec.actions = vec![("/hulpvragen/nieuw".into(), "requests.new")];
     if result.total > requests::SEARCH_COUNT_CAP {
         spec.more_than = Some(requests::SEARCH_COUNT_CAP);
@@ -315,7 +340,7 @@ async fn request_fields(state: &AppState, input: &RequestInput) -> Result<Vec<Fi
         fields.push(Field::new(
             "walk_in_contact",
             "requests.walk_in_contact",
-            Kind::Tel,
+            Kind::Text,
             &input.walk_in_contact,
         ));
     }
@@ -514,7 +539,15 @@ async fn render_request(
         Vec::new()
     };
     let volunteer_search = if r.request.status == Status::New {
-        find_people(state, &search.vrijwilliger, Filter::Volunteers).await?
+        let mut found = find_people(state, &search.vrijwilliger, Filter::Volunteers).await?;
+        if let Some(s) = found.as_mut() {
+            // Only those who can be asked: active, and not the asker.
+            let ids: Vec<i32> = s.found.iter().map(|m| m.id).collect();
+            let active = crate::care::members::active_volunteers(&state.db, &ids).await?;
+            s.found
+                .retain(|m| active.contains(&m.id) && Some(m.id) != r.request.member_id);
+        }
+        found
     } else {
         None
     };
@@ -646,12 +679,18 @@ async fn on_request_page(
     id: i32,
     err: Error,
 ) -> Result<Response, AppError> {
-    let key = match err {
-        Error::Conflict(key) => key,
-        Error::Invalid(inv) => inv.0.first().map(|e| e.message).unwrap_or("error.choice"),
+    let (key, status) = match err {
+        Error::Conflict(key) => (key, axum::http::StatusCode::CONFLICT),
+        Error::Invalid(inv) => (
+            inv.0.first().map(|e| e.message).unwrap_or("error.choice"),
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         e => return Err(e.into()),
     };
-    render_request(state, actor, page, id, ShowQuery::default(), Some(key)).await
+    let mut response =
+        render_request(state, actor, page, id, ShowQuery::default(), Some(key)).await?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 async fn match_volunteer(
@@ -702,6 +741,19 @@ async fn link_member(
     }
 }
 
+/// The categories an edit offers: the active ones, and the request's own
+/// even if it was switched off since (so an edit need not change it).
+async fn edit_categories(
+    state: &AppState,
+    keep: Option<&str>,
+) -> Result<Vec<crate::care::categories::Category>, AppError> {
+    Ok(crate::care::categories::list(&state.db, false)
+        .await?
+        .into_iter()
+        .filter(|c| c.active || keep == Some(c.id.to_string().as_str()))
+        .collect())
+}
+
 fn edit_fields(cats: &[crate::care::categories::Category], input: &RequestChange) -> Vec<Field> {
     let v = |x: &Option<String>| x.clone().unwrap_or_default();
     let mut fields = vec![category_field(cats, &v(&input.category_id))];
@@ -735,8 +787,8 @@ async fn edit_form(
         )
         .await;
     }
-    let cats = crate::care::categories::list(&state.db, true).await?;
     let input = RequestChange::from_request(&r.request);
+    let cats = edit_categories(&state, input.category_id.as_deref()).await?;
     form(
         page,
         FormSpec::new(
@@ -784,7 +836,7 @@ async fn edit(
             "flash.request_changed",
         )),
         Err(Error::Invalid(errors)) => {
-            let cats = crate::care::categories::list(&state.db, true).await?;
+            let cats = edit_categories(&state, change.category_id.as_deref()).await?;
             form(
                 page,
                 FormSpec::new(
