@@ -5,21 +5,23 @@ use noaber_tests::{ADMIN_PASSWORD, Api, TestNode, json};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-struct Care {
-    node: TestNode,
-    coord: Api,
+/// A node with a coordinator and an admin; shared with the coordinator's
+/// day tests.
+pub(crate) struct Care {
+    pub(crate) node: TestNode,
+    pub(crate) coord: Api,
     admin: Api,
 }
 
 impl Care {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let node = TestNode::set_up().await;
         let coord = node.api(&node.user_with_token("cora", "coordinator").await);
         let admin = node.api(&node.token_for("beheerder").await);
         Self { node, coord, admin }
     }
 
-    async fn member(&self, body: Value) -> i64 {
+    pub(crate) async fn member(&self, body: Value) -> i64 {
         let res = self
             .coord
             .post("/api/v1/members")
@@ -33,7 +35,7 @@ impl Care {
         body["id"].as_i64().unwrap()
     }
 
-    async fn category(&self, name: &str) -> i64 {
+    pub(crate) async fn category(&self, name: &str) -> i64 {
         let cats = json(self.coord.get("/api/v1/categories").send().await.unwrap()).await;
         cats.as_array()
             .unwrap()
@@ -44,7 +46,13 @@ impl Care {
             .unwrap()
     }
 
-    async fn volunteer(&self, name: &str, area: &str, skills: &[i64], slots: &[&str]) -> i64 {
+    pub(crate) async fn volunteer(
+        &self,
+        name: &str,
+        area: &str,
+        skills: &[i64],
+        slots: &[&str],
+    ) -> i64 {
         let id = self
             .member(json!({"name": name, "phone": "06-11112222", "neighbourhood": area}))
             .await;

@@ -3,70 +3,68 @@
 //! answer is recorded honestly; the home page lists what needs doing and
 //! no form asks for a number nobody can see.
 
-use noaber_tests::{Api, Browser, TestNode, json};
+use noaber_tests::{Browser, json};
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
+use crate::care::Care;
+
 const PASSWORD: &str = "een lang wachtwoord 42";
 
 struct Day {
-    node: TestNode,
-    coord: Api,
+    care: Care,
     browser: Browser,
+}
+
+/// The coordinator's API client, the node and the care helpers.
+impl std::ops::Deref for Day {
+    type Target = Care;
+
+    fn deref(&self) -> &Care {
+        &self.care
+    }
 }
 
 impl Day {
     async fn start() -> Self {
-        let node = TestNode::set_up().await;
-        let coord = node.api(&node.user_with_token("cora", "coordinator").await);
-        let browser = node.browser();
+        let care = Care::start().await;
+        let browser = care.node.browser();
         browser.login("cora", PASSWORD).await;
-        Self {
-            node,
-            coord,
-            browser,
-        }
-    }
-
-    async fn member(&self, body: Value) -> i64 {
-        let res = self
-            .coord
-            .post("/api/v1/members")
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let body = json(res).await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        body["id"].as_i64().unwrap()
-    }
-
-    async fn category(&self, name: &str) -> i64 {
-        let cats = json(self.coord.get("/api/v1/categories").send().await.unwrap()).await;
-        cats.as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap()
+        Self { care, browser }
     }
 
     async fn volunteer(&self, name: &str) -> i64 {
-        let id = self
-            .member(json!({"name": name, "phone": "06-11112222", "neighbourhood": "Oost"}))
-            .await;
+        self.care.volunteer(name, "Oost", &[], &[]).await
+    }
+
+    /// A request by `asker` for help of kind `category`; its id.
+    async fn request_for(&self, asker: i64, category: i64, text: &str) -> i64 {
         let res = self
             .coord
-            .put(&format!("/api/v1/members/{id}/volunteer"))
-            .json(&json!({"skills": [], "areas": "", "availability": []}))
+            .post("/api/v1/requests")
+            .json(
+                &json!({"member_id": asker.to_string(), "category_id": category.to_string(),
+                          "description": text}),
+            )
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), StatusCode::OK, "{}", json(res).await);
-        id
+        assert_eq!(res.status(), StatusCode::CREATED);
+        json(res).await["id"].as_i64().unwrap()
+    }
+
+    /// Asks `volunteer` for `request`; the match id.
+    async fn ask(&self, request: i64, volunteer: i64) -> i64 {
+        let res = self
+            .coord
+            .post(&format!("/api/v1/requests/{request}/match"))
+            .json(&json!({"volunteer_id": volunteer}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        json(res).await["id"].as_i64().unwrap()
     }
 
     /// A request sent in through the public form, as a resident would.
@@ -326,26 +324,9 @@ async fn a_declined_answer_entered_for_a_volunteer_reopens_the_request() {
     let day = Day::start().await;
     let asker = day.member(json!({"name": "Aaltje Veenstra"})).await;
     let cat = day.category("klusjes").await;
-    let res = day
-        .coord
-        .post("/api/v1/requests")
-        .json(
-            &json!({"member_id": asker.to_string(), "category_id": cat.to_string(),
-                      "description": "Lamp ophangen"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    let id = json(res).await["id"].as_i64().unwrap();
+    let id = day.request_for(asker, cat, "Lamp ophangen").await;
     let harm = day.volunteer("Harm Kuipers").await;
-    let res = day
-        .coord
-        .post(&format!("/api/v1/requests/{id}/match"))
-        .json(&json!({"volunteer_id": harm}))
-        .send()
-        .await
-        .unwrap();
-    let match_id = json(res).await["id"].as_i64().unwrap();
+    let match_id = day.ask(id, harm).await;
     let (_, html) = day
         .submit_and_follow(
             &format!("/hulpvragen/{id}"),
@@ -579,26 +560,9 @@ async fn an_upgrade_folds_old_search_text_and_marks_unanswered_requests_asked() 
         .member(json!({"name": "Renée Oosterhuis", "neighbourhood": "Assendorp"}))
         .await;
     let cat = day.category("klusjes").await;
-    let res = day
-        .coord
-        .post("/api/v1/requests")
-        .json(
-            &json!({"member_id": asker.to_string(), "category_id": cat.to_string(),
-                      "description": "Gordijnrail ophangen"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    let id = json(res).await["id"].as_i64().unwrap();
+    let id = day.request_for(asker, cat, "Gordijnrail ophangen").await;
     let harm = day.volunteer("Harm Kuipers").await;
-    let res = day
-        .coord
-        .post(&format!("/api/v1/requests/{id}/match"))
-        .json(&json!({"volunteer_id": harm}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
+    day.ask(id, harm).await;
     // Put the data back as the release before stored it.
     let db = noaber_node::db::Db::connect(&day.node.settings)
         .await
@@ -611,7 +575,7 @@ async fn an_upgrade_folds_old_search_text_and_marks_unanswered_requests_asked() 
         db.write().execute_unprepared(sql).await.unwrap();
     }
     drop(db);
-    let node = day.node.restart().await;
+    let node = day.care.node.restart().await;
     let coord = node.api(&node.token_for("cora").await);
     let r = json(
         coord
@@ -697,25 +661,8 @@ async fn reports_count_like_the_figures_and_download_as_csv() {
     let asker = day.member(json!({"name": "Aaltje Veenstra"})).await;
     let klus = day.category("klusjes").await;
     let jan = day.volunteer("Jan de Vries").await;
-    let res = day
-        .coord
-        .post("/api/v1/requests")
-        .json(
-            &json!({"member_id": asker.to_string(), "category_id": klus.to_string(),
-                      "description": "Lamp ophangen"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    let request = json(res).await["id"].as_i64().unwrap();
-    let res = day
-        .coord
-        .post(&format!("/api/v1/requests/{request}/match"))
-        .json(&json!({"volunteer_id": jan}))
-        .send()
-        .await
-        .unwrap();
-    let match_id = json(res).await["id"].as_i64().unwrap();
+    let request = day.request_for(asker, klus, "Lamp ophangen").await;
+    let match_id = day.ask(request, jan).await;
     day.coord
         .post(&format!("/api/v1/matches/{match_id}/respond"))
         .json(&json!({"accept": true}))
