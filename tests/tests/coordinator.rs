@@ -736,6 +736,18 @@ async fn reports_count_like_the_figures_and_download_as_csv() {
     assert!(csv.contains("Jan de Vries;3,5;0;2"), "{csv}");
     let csv = day
         .browser
+        .get("/overzichten/maanden.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with("Maand;Hulpvragen ontvangen;Hulpvragen gekoppeld;"),
+        "{csv}"
+    );
+    assert!(csv.contains("januari;"), "{csv}");
+    let csv = day
+        .browser
         .get("/overzichten/hulpvragen.csv")
         .await
         .text()

@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::requests::Status;
@@ -42,16 +41,6 @@ pub struct YearReport {
     pub requests_total: Vec<i64>,
 }
 
-fn year_bounds(year: i32) -> Result<(NaiveDate, NaiveDate)> {
-    match (
-        NaiveDate::from_ymd_opt(year, 1, 1),
-        NaiveDate::from_ymd_opt(year + 1, 1, 1),
-    ) {
-        (Some(a), Some(b)) => Ok((a, b)),
-        _ => Err(crate::validation::Invalid::one("jaar", "error.year").into()),
-    }
-}
-
 fn add(line: &mut HoursLine, minutes: i32, km: Option<i32>) {
     line.minutes += i64::from(minutes);
     line.kilometres += i64::from(km.unwrap_or(0));
@@ -64,7 +53,9 @@ pub async fn year(db: &Db, actor: Actor, year: i32) -> Result<YearReport> {
     if !actor.is_coordinator() {
         return Err(Error::Forbidden);
     }
-    let (start, end) = year_bounds(year)?;
+    // The same year as the figures' own.
+    let period = noaber_federation::figures::Period::Year(year);
+    let (start, end) = (period.start(), period.end());
     let cats = super::categories::names(db).await?;
     let no_request = "—".to_owned();
 

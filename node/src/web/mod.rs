@@ -281,19 +281,13 @@ async fn home(
     };
     let todo = match &page.user {
         Some(u) if u.role.at_least(Role::Coordinator) => {
-            let now = chrono::Utc::now();
-            let today = (now + time::amsterdam_offset(now)).date_naive();
-            Some(
-                crate::care::todo::for_coordinator(&state.db, crate::care::Actor::of(u), today)
-                    .await?,
-            )
+            let actor = crate::care::Actor::of(u);
+            Some(crate::care::todo::for_coordinator(&state.db, actor, time::today()).await?)
         }
         _ => None,
     };
     let agenda = if page.user.is_none() {
-        let now = chrono::Utc::now();
-        let today = (now + time::amsterdam_offset(now)).date_naive();
-        crate::care::activities::upcoming_public(&state.db, today, 10).await?
+        crate::care::activities::upcoming_public(&state.db, time::today(), 10).await?
     } else {
         Vec::new()
     };

@@ -21,6 +21,12 @@ fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
 }
 
 /// The offset from UTC in Amsterdam at instant `t`.
+/// Today's date in the Netherlands.
+pub fn today() -> NaiveDate {
+    let now = Utc::now();
+    (now + amsterdam_offset(now)).date_naive()
+}
+
 pub fn amsterdam_offset(t: DateTime<Utc>) -> Duration {
     let year = t.year();
     let start = last_sunday(year, 3)

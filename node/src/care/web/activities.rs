@@ -15,7 +15,7 @@ use crate::care::activities::{self, ActivityDetail, ActivityInput};
 use crate::care::members::{Filter, MemberSummary};
 use crate::care::{Error, dutch};
 use crate::error::AppError;
-use crate::pagination::{ListQuery, PageRequest};
+use crate::pagination::ListQuery;
 use crate::web::components::{Cell, Field, FormSpec, Kind, ListSpec};
 use crate::web::{PageCtx, flash_redirect, render};
 
@@ -181,23 +181,7 @@ async fn render_activity(
 ) -> Result<Response, AppError> {
     let actor = coordinator(user)?;
     let a = activities::get(&state.db, actor, id).await?;
-    let found = if q.trim().is_empty() {
-        None
-    } else {
-        Some(
-            crate::care::members::list(
-                &state.db,
-                Some(q.trim()),
-                Filter::All,
-                PageRequest {
-                    page: 1,
-                    per_page: 10,
-                },
-            )
-            .await?
-            .items,
-        )
-    };
+    let found = super::find_people(state, &q, Filter::All, 10).await?;
     let status = if problem.is_some() {
         axum::http::StatusCode::CONFLICT
     } else {

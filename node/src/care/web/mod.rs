@@ -83,28 +83,41 @@ pub(crate) struct PickPage {
 /// How many people a name search shows at once.
 const PICK_LIMIT: u64 = 20;
 
+/// The people whose name (or phone, neighbourhood…) holds `q`, at most
+/// `limit`; `None` when nothing was typed. Every "find by name" step of the
+/// pages uses this.
+pub(crate) async fn find_people(
+    state: &crate::app::AppState,
+    q: &str,
+    filter: crate::care::members::Filter,
+    limit: u64,
+) -> Result<Option<Vec<crate::care::members::MemberSummary>>, AppError> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(None);
+    }
+    let page = crate::pagination::PageRequest {
+        page: 1,
+        per_page: limit,
+    };
+    Ok(Some(
+        crate::care::members::list(&state.db, Some(q), filter, page)
+            .await?
+            .items,
+    ))
+}
+
 pub(crate) async fn pick(
     state: &crate::app::AppState,
     page: PageCtx,
     spec: PickSpec,
 ) -> Result<axum::response::Response, AppError> {
     use axum::response::IntoResponse;
-    let q = spec.q.trim().to_owned();
-    let found = if q.is_empty() {
-        Vec::new()
-    } else {
-        let sep = if spec.action.contains('?') { '&' } else { '?' };
-        crate::care::members::list(
-            &state.db,
-            Some(&q),
-            spec.filter,
-            crate::pagination::PageRequest {
-                page: 1,
-                per_page: PICK_LIMIT,
-            },
-        )
-        .await?
-        .items
+    let found = find_people(state, &spec.q, spec.filter, PICK_LIMIT).await?;
+    let searched = found.is_some();
+    let sep = if spec.action.contains('?') { '&' } else { '?' };
+    let found = found
+        .unwrap_or_default()
         .into_iter()
         .map(|m| {
             (
@@ -113,11 +126,10 @@ pub(crate) async fn pick(
                 m.neighbourhood.unwrap_or_default(),
             )
         })
-        .collect()
-    };
+        .collect();
     Ok(render(&PickPage {
         page,
-        searched: !q.is_empty(),
+        searched,
         spec,
         found,
     })?

@@ -57,12 +57,11 @@ struct YearQuery {
     jaar: String,
 }
 
-struct Overview {
-    year: i32,
+/// The year's key figures and its months, counted by the figures.
+struct KeyFigures {
     key: Vec<(&'static str, i64)>,
     /// (month name key, values in the order of MONTH_METRICS)
     months: Vec<(String, Vec<i64>)>,
-    report: YearReport,
 }
 
 fn value(figures: &[Computed], metric: &str) -> i64 {
@@ -88,9 +87,7 @@ fn chosen_year(q: &YearQuery) -> Result<i32, AppError> {
     }
 }
 
-async fn overview(state: &AppState, user: &CurrentUser, year: i32) -> Result<Overview, AppError> {
-    let actor = coordinator(user)?;
-    let report = reports::year(&state.db, actor, year).await?;
+async fn key_figures(state: &AppState, year: i32) -> Result<KeyFigures, AppError> {
     let rate = crate::figures::settings::get(&state.db)
         .await?
         .hour_rate_cents;
@@ -109,19 +106,16 @@ async fn overview(state: &AppState, user: &CurrentUser, year: i32) -> Result<Ove
             MONTH_METRICS.iter().map(|m| value(&f, m)).collect(),
         ));
     }
-    Ok(Overview {
-        year,
-        key,
-        months,
-        report,
-    })
+    Ok(KeyFigures { key, months })
 }
 
 #[derive(Template)]
 #[template(path = "reports.html")]
 struct ReportsPage {
     page: PageCtx,
-    o: Overview,
+    year: i32,
+    figures: KeyFigures,
+    report: YearReport,
     statuses: [Status; 6],
     month_metrics: [&'static str; 5],
 }
@@ -170,10 +164,13 @@ async fn show(
     Query(q): Query<YearQuery>,
 ) -> Result<Response, AppError> {
     let year = chosen_year(&q)?;
-    let o = overview(&state, &user, year).await?;
+    let report = reports::year(&state.db, coordinator(&user)?, year).await?;
+    let figures = key_figures(&state, year).await?;
     Ok(render(&ReportsPage {
         page,
-        o,
+        year,
+        figures,
+        report,
         statuses: Status::ALL,
         month_metrics: MONTH_METRICS,
     })?
@@ -200,7 +197,7 @@ async fn csv(
     if !["maanden", "vrijwilligers", "soorten", "hulpvragen"].contains(&part) {
         return Err(AppError::NotFound);
     }
-    let o = overview(&state, &user, year).await?;
+    let actor = coordinator(&user)?;
     let t = page.t;
     let mut rows: Vec<Vec<String>> = Vec::new();
     match part {
@@ -212,17 +209,19 @@ async fn csv(
                     .map(|m| t.t(metric_label(m)).to_owned()),
             );
             rows.push(head);
-            for (month, values) in &o.months {
+            // Only the months: the per-person split is not needed here.
+            for (month, values) in &key_figures(&state, year).await?.months {
                 let mut row = vec![t.t(month).to_owned()];
                 row.extend(values.iter().map(i64::to_string));
                 rows.push(row);
             }
         }
         "vrijwilligers" | "soorten" => {
+            let report = reports::year(&state.db, actor, year).await?;
             let (first, lines) = if part == "vrijwilligers" {
-                ("reports.volunteer", &o.report.by_volunteer)
+                ("reports.volunteer", report.by_volunteer)
             } else {
-                ("requests.category", &o.report.by_category)
+                ("requests.category", report.by_category)
             };
             rows.push(vec![
                 t.t(first).to_owned(),
@@ -232,7 +231,7 @@ async fn csv(
             ]);
             for l in lines {
                 rows.push(vec![
-                    l.name.clone(),
+                    l.name,
                     format_hours(l.minutes),
                     l.kilometres.to_string(),
                     l.entries.to_string(),
@@ -244,8 +243,8 @@ async fn csv(
             head.extend(Status::ALL.iter().map(|s| t.t(s.label_key()).to_owned()));
             head.push(t.t("reports.total").to_owned());
             rows.push(head);
-            for l in &o.report.requests {
-                let mut row = vec![l.category.clone()];
+            for l in reports::year(&state.db, actor, year).await?.requests {
+                let mut row = vec![l.category];
                 row.extend(l.by_status.iter().map(i64::to_string));
                 row.push(l.total.to_string());
                 rows.push(row);
@@ -270,7 +269,7 @@ async fn csv(
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"overzicht-{part}-{}.csv\"", o.year),
+                format!("attachment; filename=\"overzicht-{part}-{year}.csv\""),
             ),
         ],
         body,

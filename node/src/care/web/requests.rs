@@ -83,8 +83,7 @@ async fn index(
         .into_iter()
         .find(|s| q.sorteer.as_deref() == Some(sort_word(*s)))
         .unwrap_or_default();
-    let now = chrono::Utc::now();
-    let today = (now + crate::web::time::amsterdam_offset(now)).date_naive();
+    let today = crate::web::time::today();
     let focus = if q.te_laat.as_deref() == Some("ja") {
         Some(requests::Focus::Overdue(today))
     } else if q.deze_week.as_deref() == Some("ja") {
@@ -499,29 +498,16 @@ struct ShowQuery {
     lid: String,
 }
 
-async fn find_people(
-    state: &AppState,
-    q: &str,
-    filter: Filter,
-) -> Result<Option<Search>, AppError> {
-    let q = q.trim();
-    if q.is_empty() {
-        return Ok(None);
-    }
-    let found = crate::care::members::list(
-        &state.db,
-        Some(q),
-        filter,
-        crate::pagination::PageRequest {
-            page: 1,
-            per_page: 10,
-        },
-    )
-    .await?;
-    Ok(Some(Search {
-        q: q.to_owned(),
-        found: found.items,
-    }))
+/// How many people a name search on the request page shows.
+const FOUND_LIMIT: u64 = 10;
+
+async fn search(state: &AppState, q: &str, filter: Filter) -> Result<Option<Search>, AppError> {
+    Ok(super::find_people(state, q, filter, FOUND_LIMIT)
+        .await?
+        .map(|found| Search {
+            q: q.trim().to_owned(),
+            found,
+        }))
 }
 
 async fn render_request(
@@ -529,7 +515,7 @@ async fn render_request(
     actor: Actor,
     mut page: PageCtx,
     id: i32,
-    search: ShowQuery,
+    query: ShowQuery,
     problem: Option<&'static str>,
 ) -> Result<Response, AppError> {
     let r = requests::view(&state.db, actor, id).await?;
@@ -539,7 +525,7 @@ async fn render_request(
         Vec::new()
     };
     let volunteer_search = if r.request.status == Status::New {
-        let mut found = find_people(state, &search.vrijwilliger, Filter::Volunteers).await?;
+        let mut found = search(state, &query.vrijwilliger, Filter::Volunteers).await?;
         if let Some(s) = found.as_mut() {
             // Only those who can be asked: active, and not the asker.
             let ids: Vec<i32> = s.found.iter().map(|m| m.id).collect();
@@ -552,7 +538,7 @@ async fn render_request(
         None
     };
     let member_search = if r.request.member_id.is_none() && !r.request.status.is_closed() {
-        find_people(state, &search.lid, Filter::All).await?
+        search(state, &query.lid, Filter::All).await?
     } else {
         None
     };
