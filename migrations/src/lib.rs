@@ -18,6 +18,7 @@ mod m20261125_000008_knowledge;
 mod m20261205_000009_figures;
 mod m20261205_000010_processes;
 mod m20261206_000011_coordinator_day;
+mod m20261206_000012_mail;
 pub mod search;
 
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000009_figures::Migration),
             Box::new(m20261205_000010_processes::Migration),
             Box::new(m20261206_000011_coordinator_day::Migration),
+            Box::new(m20261206_000012_mail::Migration),
         ]
     }
 }

@@ -29,6 +29,8 @@ pub struct AppState {
     pub db: Db,
     pub federation: noaber_federation::Federation,
     pub settings: Arc<Settings>,
+    /// E-mail notifications; off without a mail server.
+    pub mail: crate::mail::Mailer,
     /// The profile changes rarely but is shown on every page; it is read
     /// again after a few seconds so that a change made with the command
     /// line while the server runs shows up without a restart.
@@ -43,8 +45,14 @@ impl AppState {
         settings: Settings,
         profile: Option<NodeProfile>,
     ) -> Result<Self, StartError> {
+        // The node names itself to the mail server by its own host name.
+        let hello = profile
+            .as_ref()
+            .and_then(|p| url::Url::parse(&p.base_url).ok())
+            .and_then(|u| u.host_str().map(str::to_owned));
         Ok(Self {
             federation: crate::fed::handle(&db, &settings).map_err(StartError::Http)?,
+            mail: crate::mail::Mailer::new(&settings.mail, hello.as_deref())?,
             db,
             settings: Arc::new(settings),
             profile: Arc::new(RwLock::new((Instant::now(), profile))),
@@ -71,6 +79,21 @@ impl AppState {
             *slot = (Instant::now(), fresh.clone());
         }
         Ok(fresh)
+    }
+
+    /// What notices need: the database, the mail, and the node's name and
+    /// address for the links in them.
+    pub async fn notifier(&self) -> crate::mail::notices::Notifier {
+        let profile = self.profile().await;
+        crate::mail::notices::Notifier {
+            db: self.db.clone(),
+            mailer: self.mail.clone(),
+            base_url: profile
+                .as_ref()
+                .map(|p| p.base_url.clone())
+                .unwrap_or_default(),
+            name: profile.map(|p| p.name).unwrap_or_else(|| "Noaber".into()),
+        }
     }
 
     /// Cookies are `Secure` once the node knows it is served over HTTPS.
@@ -106,6 +129,8 @@ pub enum StartError {
     Tls(std::io::Error),
     #[error("de veilige HTTP-client voor federatie kan niet gemaakt worden: {0}")]
     Http(noaber_federation::client::FetchError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::Error),
 }
 
 /// Builds the complete router for a state.
@@ -125,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::knowledge::bottleneck_web::router())
         .merge(crate::figures::web::router())
         .merge(crate::figures::open_data::router())
+        .merge(crate::mail::web::router())
         .layer(middleware::from_fn(crate::web::clear_flash))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -232,7 +258,12 @@ impl Application {
         {
             tracing::warn!(error = %e, "could not create the node's actor");
         }
-        spawn_housekeeping(state.db.clone(), state.federation.clone());
+        spawn_housekeeping(state.clone());
+        tokio::spawn(crate::mail::outbox::run_worker(
+            state.db.clone(),
+            state.mail.clone(),
+            state.federation.process_id().to_owned(),
+        ));
         tokio::spawn(noaber_federation::outbox::run_worker(
             state.federation.clone(),
         ));
@@ -304,7 +335,9 @@ const HOUSEKEEPING_EVERY: chrono::Duration = chrono::Duration::hours(1);
 /// runs the chores, so that with several processes on one database they
 /// run once an hour. A turn lasts the hour whoever took it: when that
 /// process dies, another runs the chores when the hour is up.
-fn spawn_housekeeping(db: Db, fed: noaber_federation::Federation) {
+fn spawn_housekeeping(state: AppState) {
+    let db = state.db.clone();
+    let fed = state.federation.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
         loop {
@@ -339,6 +372,15 @@ fn spawn_housekeeping(db: Db, fed: noaber_federation::Federation) {
             // lifetime; keep a month, not forever.
             if let Err(e) = noaber_federation::inbox::prune(&fed).await {
                 tracing::warn!(error = %e, "pruning received activities failed");
+            }
+            if let Err(e) = state.notifier().await.queue_reminders(chrono::Utc::now()).await {
+                tracing::warn!(error = %e, "queueing task reminders failed");
+            }
+            if let Err(e) = crate::mail::outbox::prune(&db, chrono::Utc::now()).await {
+                tracing::warn!(error = %e, "pruning sent mail failed");
+            }
+            if let Err(e) = crate::mail::links::prune(&db, chrono::Utc::now()).await {
+                tracing::warn!(error = %e, "pruning answer links failed");
             }
         }
     });

@@ -35,6 +35,62 @@ pub struct Settings {
     pub log: LogSettings,
     pub auth: AuthSettings,
     pub federation: FederationConfig,
+    pub mail: MailSettings,
+}
+
+/// How the node sends e-mail. Without a server, mail is off: nothing is
+/// queued and no page offers it.
+#[derive(Clone)]
+pub struct MailSettings {
+    pub smtp: Option<SmtpSettings>,
+    /// First retry delay of a mail that could not be sent, in seconds; it
+    /// doubles.
+    pub retry_base_seconds: u32,
+}
+
+#[derive(Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    /// Never printed: `Debug` shows only whether it is set.
+    pub password: Option<String>,
+    /// The sender, as `Naam <adres>` or a bare address.
+    pub from: String,
+    /// An extra certificate authority (PEM) to trust, for a mail server
+    /// with a certificate of the initiative's own.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Mail always goes over TLS: either from the first byte or after STARTTLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    StartTls,
+    Tls,
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("smtp", &self.smtp)
+            .field("retry_base_seconds", &self.retry_base_seconds)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("from", &self.from)
+            .field("ca_file", &self.ca_file)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +197,10 @@ impl Settings {
                 concurrency: 256,
                 request_timeout_seconds: 15,
             },
+            mail: MailSettings {
+                smtp: None,
+                retry_base_seconds: 60,
+            },
         }
     }
 }
@@ -182,6 +242,14 @@ const KEYS: &[(&str, &str)] = &[
     ("federation", "retry_base_seconds"),
     ("federation", "concurrency"),
     ("federation", "request_timeout_seconds"),
+    ("mail", "smtp_host"),
+    ("mail", "smtp_port"),
+    ("mail", "smtp_security"),
+    ("mail", "smtp_username"),
+    ("mail", "smtp_password"),
+    ("mail", "from"),
+    ("mail", "ca_file"),
+    ("mail", "retry_base_seconds"),
 ];
 
 /// A raw value and where it came from, so that an error can name its source.
@@ -293,7 +361,118 @@ pub fn load(overrides: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> Resu
             });
         }
     }
+    settings.mail.smtp = smtp(&raw)?;
     Ok(settings)
+}
+
+/// The mail server's keys belong together: a host needs a sender, the
+/// other keys need a host, a user name needs a password.
+fn smtp(raw: &BTreeMap<(&'static str, &'static str), Raw>) -> Result<Option<SmtpSettings>> {
+    let get = |key: &'static str| {
+        raw.get(&("mail", key))
+            .map(|r| (r.source.clone(), r.value.trim().to_owned()))
+            .filter(|(_, v)| !v.is_empty())
+    };
+    let invalid = |key: String, reason: &str| Error::Invalid {
+        key,
+        reason: reason.to_owned(),
+    };
+    let Some((_, host)) = get("smtp_host") else {
+        for key in [
+            "smtp_port",
+            "smtp_security",
+            "smtp_username",
+            "smtp_password",
+            "from",
+            "ca_file",
+        ] {
+            if let Some((source, _)) = get(key) {
+                return Err(invalid(
+                    source,
+                    "hoort bij een mailserver: vul ook mail.smtp_host in",
+                ));
+            }
+        }
+        return Ok(None);
+    };
+    let security = match get("smtp_security") {
+        None => SmtpSecurity::StartTls,
+        Some((_, v)) if v == "starttls" => SmtpSecurity::StartTls,
+        Some((_, v)) if v == "tls" => SmtpSecurity::Tls,
+        Some((source, v)) => {
+            return Err(Error::Invalid {
+                key: source,
+                reason: format!("'{v}' kan niet: kies starttls of tls (mail gaat altijd versleuteld)"),
+            });
+        }
+    };
+    let port = match get("smtp_port") {
+        None if security == SmtpSecurity::Tls => 465,
+        None => 587,
+        Some((source, v)) => match v.parse::<u16>() {
+            Ok(p) if p > 0 => p,
+            _ => {
+                return Err(Error::Invalid {
+                    key: source,
+                    reason: format!("'{v}' is geen poortnummer, zoals 587"),
+                });
+            }
+        },
+    };
+    let Some((from_source, from)) = get("from") else {
+        return Err(invalid(
+            raw.get(&("mail", "smtp_host"))
+                .map(|r| r.source.clone())
+                .unwrap_or_default(),
+            "een mailserver heeft een afzender nodig: vul ook mail.from in",
+        ));
+    };
+    if from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(Error::Invalid {
+            key: from_source,
+            reason: format!("'{from}' is geen e-mailadres, zoals Stadsdorp <info@stadsdorp.nl>"),
+        });
+    }
+    let username = get("smtp_username").map(|(_, v)| v);
+    let password = get("smtp_password");
+    match (&username, &password) {
+        (Some(_), None) => {
+            return Err(invalid(
+                raw.get(&("mail", "smtp_username"))
+                    .map(|r| r.source.clone())
+                    .unwrap_or_default(),
+                "een gebruikersnaam heeft een wachtwoord nodig: vul ook mail.smtp_password in",
+            ));
+        }
+        (None, Some((source, _))) => {
+            return Err(invalid(
+                source.clone(),
+                "een wachtwoord hoort bij een gebruikersnaam: vul ook mail.smtp_username in",
+            ));
+        }
+        _ => {}
+    }
+    let ca_file = match get("ca_file") {
+        None => None,
+        Some((source, v)) => {
+            if std::fs::metadata(&v).is_err() {
+                return Err(Error::Invalid {
+                    key: source,
+                    reason: format!("het bestand {v} kan niet gelezen worden"),
+                });
+            }
+            Some(PathBuf::from(v))
+        }
+    };
+    Ok(Some(SmtpSettings {
+        host,
+        port,
+        security,
+        username,
+        password: password.map(|(_, v)| v),
+        from,
+        ca_file,
+    }))
 }
 
 fn read_file(path: &Path, raw: &mut BTreeMap<(&'static str, &'static str), Raw>) -> Result<()> {
@@ -439,6 +618,15 @@ fn apply(s: &mut Settings, section: &str, key: &str, value: &str) -> Result<(), 
         ("federation", "request_timeout_seconds") => {
             s.federation.request_timeout_seconds = positive(value, 300)?
         }
+        // Checked together after all sources are read.
+        ("mail", "smtp_host")
+        | ("mail", "smtp_port")
+        | ("mail", "smtp_security")
+        | ("mail", "smtp_username")
+        | ("mail", "smtp_password")
+        | ("mail", "from")
+        | ("mail", "ca_file") => {}
+        ("mail", "retry_base_seconds") => s.mail.retry_base_seconds = positive(value, 86_400)?,
         _ => return Err("onbekende instelling".into()),
     }
     Ok(())
@@ -529,5 +717,55 @@ mod tests {
         let err = load(&o, &env_of(&[])).unwrap_err().to_string();
         assert!(err.contains("server.lisen"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn mail_is_off_until_a_server_is_set() {
+        let s = load(&Overrides::default(), &env_of(&[])).unwrap();
+        assert!(s.mail.smtp.is_none());
+
+        let env = env_of(&[
+            ("NOABER_MAIL_SMTP_HOST", "smtp.example.nl"),
+            ("NOABER_MAIL_FROM", "Stadsdorp <info@example.nl>"),
+            ("NOABER_MAIL_SMTP_USERNAME", "info"),
+            ("NOABER_MAIL_SMTP_PASSWORD", "geheim-wachtwoord"),
+        ]);
+        let s = load(&Overrides::default(), &env).unwrap();
+        let smtp = s.mail.smtp.as_ref().unwrap();
+        assert_eq!(smtp.port, 587);
+        assert_eq!(smtp.security, SmtpSecurity::StartTls);
+        // The password is never printed.
+        assert!(!format!("{s:?}").contains("geheim-wachtwoord"));
+    }
+
+    #[test]
+    fn mail_keys_that_do_not_fit_together_are_named() {
+        let err = |pairs: &[(&str, &str)]| {
+            load(&Overrides::default(), &env_of(pairs))
+                .unwrap_err()
+                .to_string()
+        };
+        let e = err(&[("NOABER_MAIL_FROM", "info@example.nl")]);
+        assert!(e.contains("NOABER_MAIL_FROM") && e.contains("smtp_host"), "{e}");
+        let e = err(&[("NOABER_MAIL_SMTP_HOST", "smtp.example.nl")]);
+        assert!(e.contains("NOABER_MAIL_SMTP_HOST") && e.contains("mail.from"), "{e}");
+        let e = err(&[
+            ("NOABER_MAIL_SMTP_HOST", "smtp.example.nl"),
+            ("NOABER_MAIL_FROM", "geen adres"),
+        ]);
+        assert!(e.contains("NOABER_MAIL_FROM"), "{e}");
+        let e = err(&[
+            ("NOABER_MAIL_SMTP_HOST", "smtp.example.nl"),
+            ("NOABER_MAIL_FROM", "info@example.nl"),
+            ("NOABER_MAIL_SMTP_SECURITY", "none"),
+        ]);
+        assert!(e.contains("NOABER_MAIL_SMTP_SECURITY"), "{e}");
+        let e = err(&[
+            ("NOABER_MAIL_SMTP_HOST", "smtp.example.nl"),
+            ("NOABER_MAIL_FROM", "info@example.nl"),
+            ("NOABER_MAIL_SMTP_PASSWORD", "geheim-wachtwoord"),
+        ]);
+        assert!(e.contains("NOABER_MAIL_SMTP_PASSWORD"), "{e}");
+        assert!(!e.contains("geheim-wachtwoord"), "{e}");
     }
 }

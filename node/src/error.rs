@@ -38,6 +38,8 @@ pub enum AppError {
     Figures(#[from] figures::Error),
     #[error(transparent)]
     Federation(#[from] noaber_federation::Error),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::Error),
     /// 422
     #[error(transparent)]
     Invalid(#[from] Invalid),
@@ -214,6 +216,8 @@ impl AppError {
             Self::TooLarge => Problem::new(S::PAYLOAD_TOO_LARGE, "too_large", "error.too_large"),
             Self::Csrf => Problem::new(S::FORBIDDEN, "csrf", "error.csrf"),
             Self::Db(e) => db_problem(e),
+            Self::Mail(crate::mail::Error::Db(e)) => db_problem(e),
+            Self::Mail(crate::mail::Error::Setup(_)) => internal(),
             Self::Template(_) => internal(),
         }
     }

@@ -17,6 +17,7 @@ pub mod figures;
 pub mod health;
 pub mod i18n;
 pub mod knowledge;
+pub mod mail;
 pub mod network;
 pub mod ops;
 pub mod pagination;

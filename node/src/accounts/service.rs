@@ -271,3 +271,40 @@ pub async fn change_own_password(
     }
     set_password(db, id, new_password).await
 }
+
+/// The address where a coordinator gets notices, if they gave one.
+pub async fn notice_email(db: &Db, id: i32) -> Result<Option<String>> {
+    Ok(user::Entity::find_by_id(id)
+        .one(db.read())
+        .await?
+        .ok_or(Error::NotFound)?
+        .email)
+}
+
+/// Sets (or, empty, clears) the address for notices.
+pub async fn set_notice_email(db: &Db, id: i32, raw: &str) -> Result<()> {
+    let email = match raw.trim() {
+        "" => None,
+        e if crate::care::dutch::valid_email(e) => Some(e.to_lowercase()),
+        _ => return Err(Invalid::one("email", "error.email").into()),
+    };
+    user::Entity::update(user::ActiveModel {
+        id: Set(id),
+        email: Set(email),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec(db.write())
+    .await?;
+    Ok(())
+}
+
+/// How many coordinators and admins get notices.
+pub async fn notice_receivers(db: &Db) -> Result<u64> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.is_in(["coordinator", "admin"]))
+        .filter(user::Column::Disabled.eq(false))
+        .filter(user::Column::Email.is_not_null())
+        .count(db.read())
+        .await?)
+}

@@ -20,7 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/inloggen", get(login_page).post(login_submit))
         .route("/uitloggen", post(logout))
-        .route("/account", get(account_page))
+        .route("/account", get(show_account))
         .route("/account/wachtwoord", post(change_password))
         .route("/account/overal-uitloggen", post(logout_everywhere))
 }
@@ -185,14 +185,55 @@ async fn logout_everywhere(
 struct AccountPage {
     page: PageCtx,
     errors: Invalid,
+    /// The address for notices, for coordinators while mail is on.
+    notice: Option<NoticeAddress>,
 }
 
-async fn account_page(_user: CurrentUser, page: PageCtx) -> Result<Response, AppError> {
-    Ok(render(&AccountPage {
+struct NoticeAddress {
+    email: String,
+    errors: Invalid,
+}
+
+/// The account page; `email` is what the coordinator typed, when the
+/// address form is shown again with an error.
+pub async fn account_page(
+    state: &AppState,
+    page: PageCtx,
+    errors: Invalid,
+    email_errors: Invalid,
+    typed_email: String,
+) -> Result<axum::response::Html<String>, AppError> {
+    let notice = match &page.user {
+        Some(u) if state.mail.is_on() && u.role.at_least(crate::accounts::Role::Coordinator) => {
+            let email = if email_errors.is_empty() {
+                crate::accounts::service::notice_email(&state.db, u.id)
+                    .await?
+                    .unwrap_or_default()
+            } else {
+                typed_email
+            };
+            Some(NoticeAddress {
+                email,
+                errors: email_errors,
+            })
+        }
+        _ => None,
+    };
+    render(&AccountPage {
         page,
-        errors: Invalid::default(),
-    })?
-    .into_response())
+        errors,
+        notice,
+    })
+}
+
+async fn show_account(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    page: PageCtx,
+) -> Result<Response, AppError> {
+    Ok(account_page(&state, page, Invalid::default(), Invalid::default(), String::new())
+        .await?
+        .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -229,7 +270,7 @@ async fn change_password(
         }
         Err(crate::accounts::Error::Invalid(errors)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            render(&AccountPage { page, errors })?,
+            account_page(&state, page, errors, Invalid::default(), String::new()).await?,
         )
             .into_response()),
         Err(e) => Err(e.into()),

@@ -434,10 +434,9 @@ async fn match_request(
     ApiJson(body): ApiJson<MatchBody>,
 ) -> Result<(StatusCode, Json<MatchInfo>), AppError> {
     let actor = coordinator(&user)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(requests::match_volunteer(&state.db, actor, id, body.volunteer_id).await?),
-    ))
+    let asked = requests::match_volunteer(&state.db, actor, id, body.volunteer_id).await?;
+    state.notifier().await.after_ask(asked.id).await;
+    Ok((StatusCode::CREATED, Json(asked)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -456,7 +455,13 @@ async fn respond_match(
     IdPath(id): IdPath,
     ApiJson(body): ApiJson<Answer>,
 ) -> Result<StatusCode, AppError> {
-    requests::respond(&state.db, Actor::of(&user.0), id, body.accept).await?;
+    let actor = Actor::of(&user.0);
+    requests::respond(&state.db, actor, id, body.accept).await?;
+    state
+        .notifier()
+        .await
+        .after_answer(actor.is_coordinator(), id, body.accept)
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -34,6 +34,20 @@ pub fn format_date(d: NaiveDate) -> String {
     d.format("%d-%m-%Y").to_string()
 }
 
+/// `dinsdag 8 december 2026`, as people write a day in a letter.
+pub fn long_date(d: NaiveDate) -> String {
+    const DAYS: [&str; 7] = [
+        "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
+    ];
+    const MONTHS: [&str; 12] = [
+        "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+        "september", "oktober", "november", "december",
+    ];
+    let day = DAYS[d.weekday().num_days_from_monday() as usize];
+    let month = MONTHS[d.month0() as usize];
+    format!("{day} {} {month} {}", d.day(), d.year())
+}
+
 /// Normalises a phone number. Dutch numbers become ten digits starting with
 /// 0 (`0612345678`); foreign ones keep their `+` and country code.
 pub fn normalize_phone(raw: &str) -> Option<String> {

@@ -195,6 +195,8 @@ pub async fn erase(db: &Db, actor: Actor, id: i32) -> Result<()> {
         .filter(offer::Column::VolunteerId.eq(id))
         .exec(&txn)
         .await?;
+    // A mail not yet sent to the person would still carry their name.
+    crate::mail::outbox::drop_for_member(&txn, id).await?;
     // Who came to what is about the person; the activity keeps its count.
     activity_signup::Entity::delete_many()
         .filter(activity_signup::Column::MemberId.eq(id))

@@ -177,7 +177,7 @@ pub struct PublicInput {
 /// What happened to a submission.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
-    Received,
+    Received { request_id: i32 },
     /// Looked like spam: answered as if received, stored nowhere.
     Ignored,
 }
@@ -265,7 +265,9 @@ pub async fn submit(db: &Db, address: &str, input: &PublicInput) -> Result<Outco
     .insert(db.write())
     .await?;
     tracing::info!(request_id = created.id, "public help request received");
-    Ok(Outcome::Received)
+    Ok(Outcome::Received {
+        request_id: created.id,
+    })
 }
 
 #[cfg(test)]

@@ -926,31 +926,49 @@ pub async fn respond(db: &Db, actor: Actor, match_id: i32, accept: bool) -> Resu
             return Err(Error::NotFound);
         }
     }
+    let txn = db.write().begin().await?;
+    record_answer(&txn, &m, accept, Some(actor)).await?;
+    txn.commit().await?;
+    answered(db, &m).await
+}
+
+/// Records a volunteer's answer on `conn`, inside the caller's
+/// transaction. `actor` is `None` when the volunteer answered through the
+/// link in a mail, without logging in.
+pub(crate) async fn record_answer<C: ConnectionTrait>(
+    conn: &C,
+    m: &match_::Model,
+    accept: bool,
+    actor: Option<Actor>,
+) -> Result<()> {
     if m.status != "proposed" {
         return Err(Error::Conflict("error.already_answered"));
     }
-    let txn = db.write().begin().await?;
     let new_status = if accept { "accepted" } else { "declined" };
     let changed = match_::Entity::update_many()
         .col_expr(match_::Column::Status, Expr::value(new_status))
         .col_expr(match_::Column::RespondedAt, Expr::value(Some(Utc::now())))
         .col_expr(
             match_::Column::RespondedBy,
-            Expr::value(Some(actor.user_id)),
+            Expr::value(actor.map(|a| a.user_id)),
         )
-        .filter(match_::Column::Id.eq(match_id))
+        .filter(match_::Column::Id.eq(m.id))
         .filter(match_::Column::Status.eq("proposed"))
-        .exec(&txn)
+        .exec(conn)
         .await?
         .rows_affected;
     if changed != 1 {
         return Err(Error::Conflict("error.already_answered"));
     }
     let to = if accept { Status::Matched } else { Status::New };
-    if move_status(&txn, m.request_id, Status::Asked, to).await? {
-        event(&txn, m.request_id, Some(Status::Asked), to, Some(actor)).await?;
+    if move_status(conn, m.request_id, Status::Asked, to).await? {
+        event(conn, m.request_id, Some(Status::Asked), to, actor).await?;
     }
-    txn.commit().await?;
+    Ok(())
+}
+
+/// The message after an answer: which request, which volunteer.
+pub(crate) async fn answered(db: &Db, m: &match_::Model) -> Result<Answered> {
     let names = super::members::names(db, &[m.volunteer_id]).await?;
     Ok(Answered {
         request_id: m.request_id,

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod activity_signup;
+pub mod answer_link;
 pub mod api_token;
 pub mod audit_entry;
 pub mod bottleneck;
@@ -14,6 +15,7 @@ pub mod hour_entry;
 pub mod impact_report;
 pub mod import_batch;
 pub mod knowledge_theme;
+pub mod mail_outbox;
 pub mod login_attempt;
 pub mod manual_figure;
 pub mod match_;

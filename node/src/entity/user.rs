@@ -12,6 +12,8 @@ pub struct Model {
     pub password_hash: String,
     pub role: String,
     pub disabled: bool,
+    /// Where notices for a coordinator go; `None`: no mails.
+    pub email: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

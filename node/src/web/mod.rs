@@ -197,6 +197,9 @@ const FLASH_KEYS: &[&str] = &[
     "flash.activity_changed",
     "flash.signed_up",
     "flash.signup_removed",
+    "flash.matched_mailed",
+    "flash.matched_no_email",
+    "flash.notice_email_saved",
 ];
 
 /// Adds a `Set-Cookie` header. Our cookie values are tokens and keys that

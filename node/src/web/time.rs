@@ -23,8 +23,7 @@ fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
 /// The offset from UTC in Amsterdam at instant `t`.
 /// Today's date in the Netherlands.
 pub fn today() -> NaiveDate {
-    let now = Utc::now();
-    (now + amsterdam_offset(now)).date_naive()
+    local_day(Utc::now())
 }
 
 pub fn amsterdam_offset(t: DateTime<Utc>) -> Duration {
@@ -46,6 +45,11 @@ pub fn local(t: &DateTime<Utc>) -> String {
     (t.naive_utc() + amsterdam_offset(*t))
         .format("%d-%m-%Y %H:%M")
         .to_string()
+}
+
+/// The date in the Netherlands at instant `t`.
+pub fn local_day(t: DateTime<Utc>) -> NaiveDate {
+    (t + amsterdam_offset(t)).date_naive()
 }
 
 /// `dd-mm-jjjj` in Amsterdam time (a UTC date can be a day off at night).

@@ -87,7 +87,10 @@ async fn submit(
     Form(input): Form<PublicInput>,
 ) -> Result<Response, AppError> {
     match public_form::submit(&state.db, &addr.to_string(), &input).await {
-        Ok(_) => {
+        Ok(outcome) => {
+            if let public_form::Outcome::Received { request_id } = outcome {
+                state.notifier().await.after_public_request(request_id).await;
+            }
             let p = public_page(
                 &state,
                 page,

@@ -690,10 +690,15 @@ async fn match_volunteer(
     let id = id_of(&id)?;
     let volunteer_id = f.volunteer_id.trim().parse::<i32>().unwrap_or(0);
     match requests::match_volunteer(&state.db, actor, id, volunteer_id).await {
-        Ok(_) => Ok(flash_redirect(
-            &format!("/hulpvragen/{id}"),
-            "flash.matched",
-        )),
+        Ok(asked) => {
+            use crate::mail::notices::AskedMail;
+            let flash = match state.notifier().await.after_ask(asked.id).await {
+                AskedMail::Off => "flash.matched",
+                AskedMail::Queued => "flash.matched_mailed",
+                AskedMail::NoAddress => "flash.matched_no_email",
+            };
+            Ok(flash_redirect(&format!("/hulpvragen/{id}"), flash))
+        }
         Err(e) => on_request_page(&state, actor, page, id, e).await,
     }
 }
@@ -936,7 +941,13 @@ async fn respond(
 ) -> Result<Response, AppError> {
     let actor = Actor::of(&user.0);
     let accept = f.accept == "ja";
-    let answered = requests::respond(&state.db, actor, id_of(&id)?, accept).await?;
+    let match_id = id_of(&id)?;
+    let answered = requests::respond(&state.db, actor, match_id, accept).await?;
+    state
+        .notifier()
+        .await
+        .after_answer(actor.is_coordinator(), match_id, accept)
+        .await;
     // A coordinator entering the answer for a volunteer stays on the
     // request and is told what was recorded, not thanked.
     if actor.is_coordinator() {

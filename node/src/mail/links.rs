@@ -1,0 +1,124 @@
+//! One-time answer links: a volunteer who is asked by mail says yes or no
+//! with a link, without a password. The link holds 256 random bits; only
+//! their hash is stored. It works once, for a week at most, and only while
+//! the question is still open.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+
+use crate::auth::secret;
+use crate::care::requests;
+use crate::db::Db;
+use crate::entity::{answer_link, match_};
+
+/// How long a link works.
+pub const VALID: chrono::Duration = chrono::Duration::days(7);
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No such link (mistyped, or removed long ago).
+    #[error("unknown link")]
+    Unknown,
+    #[error("link already used")]
+    Used,
+    #[error("link expired")]
+    Expired,
+    /// The coordinator answered for the volunteer or asked someone else.
+    #[error("question no longer open")]
+    Closed,
+    #[error(transparent)]
+    Care(#[from] crate::care::Error),
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// Makes a link for `match_id` on `conn`; returns its secret, which only
+/// the mail holds.
+pub async fn create<C: ConnectionTrait>(
+    conn: &C,
+    match_id: i32,
+    now: DateTime<Utc>,
+) -> Result<String, sea_orm::DbErr> {
+    let token = secret::random_token();
+    answer_link::ActiveModel {
+        match_id: Set(match_id),
+        token_hash: Set(secret::hash(&token)),
+        expires_at: Set(now + VALID),
+        used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(token)
+}
+
+/// What a link is about, while it can still be used.
+#[derive(Debug, Clone)]
+pub struct Open {
+    pub link: answer_link::Model,
+    pub question: match_::Model,
+}
+
+/// Looks a link up; an error says why it cannot be used.
+pub async fn open(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Open, Error> {
+    let link = answer_link::Entity::find()
+        .filter(answer_link::Column::TokenHash.eq(secret::hash(token.trim())))
+        .one(db.read())
+        .await?
+        .ok_or(Error::Unknown)?;
+    if link.used_at.is_some() {
+        return Err(Error::Used);
+    }
+    if link.expires_at <= now {
+        return Err(Error::Expired);
+    }
+    let question = match_::Entity::find_by_id(link.match_id)
+        .one(db.read())
+        .await?
+        .ok_or(Error::Closed)?;
+    if question.status != "proposed" {
+        return Err(Error::Closed);
+    }
+    Ok(Open { link, question })
+}
+
+/// Answers through a link: the link is used up and the answer recorded in
+/// one transaction, so a link never counts without its answer.
+/// Returns the question as it was before the answer.
+pub async fn answer(
+    db: &Db,
+    token: &str,
+    accept: bool,
+    now: DateTime<Utc>,
+) -> Result<match_::Model, Error> {
+    let Open { link, question } = open(db, token, now).await?;
+    let txn = db.write().begin().await?;
+    let used = answer_link::Entity::update_many()
+        .col_expr(answer_link::Column::UsedAt, Expr::value(Some(now)))
+        .filter(answer_link::Column::Id.eq(link.id))
+        .filter(answer_link::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if used != 1 {
+        return Err(Error::Used);
+    }
+    match requests::record_answer(&txn, &question, accept, None).await {
+        Ok(()) => {}
+        Err(crate::care::Error::Conflict(_)) => return Err(Error::Closed),
+        Err(e) => return Err(e.into()),
+    }
+    txn.commit().await?;
+    Ok(question)
+}
+
+/// Removes links that can no longer be used, a month after they expired.
+pub async fn prune(db: &Db, now: DateTime<Utc>) -> Result<u64, sea_orm::DbErr> {
+    Ok(answer_link::Entity::delete_many()
+        .filter(answer_link::Column::ExpiresAt.lt(now - chrono::Duration::days(30)))
+        .exec(db.write())
+        .await?
+        .rows_affected)
+}

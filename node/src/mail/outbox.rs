@@ -1,0 +1,299 @@
+//! The queue of mails and the worker that sends them.
+//!
+//! Several processes may share one database: a mail is claimed for a few
+//! minutes before it is sent, and its outcome is recorded only by the
+//! process that still holds the claim. Once sent (or given up), the
+//! address and the text are cleared; the kind and dates stay for a month
+//! so that the settings page can say what happened.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use super::{Mailer, Result};
+use crate::db::Db;
+use crate::entity::mail_outbox;
+
+/// Attempts before a mail is given up.
+pub const MAX_ATTEMPTS: i32 = 8;
+/// How long a claim holds; a process that died frees its mails after it.
+const CLAIM: chrono::Duration = chrono::Duration::minutes(5);
+/// Mails sent per round; the rest wait for the next.
+const BATCH: u64 = 20;
+/// How often the worker looks without being woken.
+const IDLE: Duration = Duration::from_secs(30);
+/// How long what is left of a sent mail is kept.
+const KEEP: chrono::Duration = chrono::Duration::days(30);
+
+/// What kind of mail, for the settings page and the tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// To coordinators: a request came in through the public form.
+    PublicRequest,
+    /// To coordinators: a volunteer said no.
+    Declined,
+    /// To a volunteer: will you help? With an answer link.
+    Asked,
+    /// To a volunteer: your task is tomorrow.
+    Reminder,
+    /// To whoever the admin names: does mail work?
+    Test,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PublicRequest => "public_request",
+            Self::Declined => "declined",
+            Self::Asked => "asked",
+            Self::Reminder => "reminder",
+            Self::Test => "test",
+        }
+    }
+}
+
+/// A mail to queue.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub kind: Kind,
+    pub to: String,
+    /// The member the mail goes to, if it goes to one.
+    pub member_id: Option<i32>,
+    pub subject: String,
+    pub body: String,
+    /// A mail with a key is queued once; a second one is dropped.
+    pub dedupe_key: Option<String>,
+}
+
+/// Queues a mail on `conn` (a transaction, so that the mail exists exactly
+/// when the change it tells of does). Returns false for a duplicate.
+pub async fn enqueue<C: ConnectionTrait>(conn: &C, mail: Mail, now: DateTime<Utc>) -> Result<bool> {
+    if let Some(key) = &mail.dedupe_key
+        && mail_outbox::Entity::find()
+            .filter(mail_outbox::Column::DedupeKey.eq(key.as_str()))
+            .count(conn)
+            .await?
+            > 0
+    {
+        return Ok(false);
+    }
+    let dedupe = mail.dedupe_key.is_some();
+    let row = mail_outbox::ActiveModel {
+        kind: Set(mail.kind.as_str().to_owned()),
+        recipient: Set(mail.to),
+        member_id: Set(mail.member_id),
+        subject: Set(mail.subject),
+        body: Set(mail.body),
+        dedupe_key: Set(mail.dedupe_key),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    match row.insert(conn).await {
+        Ok(_) => Ok(true),
+        // Another process queued the same mail a moment ago.
+        Err(e) if dedupe && crate::db::is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sends mails until none is due, then waits to be woken (or half a
+/// minute). Runs for the life of the process.
+pub async fn run_worker(db: Db, mailer: Mailer, process: String) {
+    let Some(inner) = mailer.inner.clone() else {
+        return;
+    };
+    loop {
+        loop {
+            match send_due(&db, &mailer, &process, Utc::now()).await {
+                Ok(n) if n as u64 == BATCH => continue,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "mail: sending the queue failed");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = inner.wake.notified() => {}
+            _ = tokio::time::sleep(IDLE) => {}
+        }
+    }
+}
+
+/// One round: claims the mails that are due and sends them. Returns how
+/// many were handled.
+pub async fn send_due(db: &Db, mailer: &Mailer, process: &str, now: DateTime<Utc>) -> Result<usize> {
+    let Some(inner) = &mailer.inner else {
+        return Ok(0);
+    };
+    let due = mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::SentAt.is_null())
+        .filter(mail_outbox::Column::FailedAt.is_null())
+        .filter(mail_outbox::Column::NextAttemptAt.lte(now))
+        .filter(
+            mail_outbox::Column::ClaimedUntil
+                .is_null()
+                .or(mail_outbox::Column::ClaimedUntil.lt(now)),
+        )
+        .order_by_asc(mail_outbox::Column::Id)
+        .limit(BATCH)
+        .all(db.read())
+        .await?;
+    let mut handled = 0;
+    for mail in due {
+        // Taken only if nobody else took it since we looked.
+        let claimed = mail_outbox::Entity::update_many()
+            .col_expr(mail_outbox::Column::ClaimedBy, Expr::value(Some(process)))
+            .col_expr(
+                mail_outbox::Column::ClaimedUntil,
+                Expr::value(Some(now + CLAIM)),
+            )
+            .filter(mail_outbox::Column::Id.eq(mail.id))
+            .filter(mail_outbox::Column::SentAt.is_null())
+            .filter(
+                mail_outbox::Column::ClaimedUntil
+                    .is_null()
+                    .or(mail_outbox::Column::ClaimedUntil.lt(now)),
+            )
+            .exec(db.write())
+            .await?
+            .rows_affected;
+        if claimed != 1 {
+            continue;
+        }
+        let outcome = inner
+            .transport
+            .send(&mail.recipient, &mail.subject, &mail.body)
+            .await;
+        let attempts = mail.attempts + 1;
+        let update = mail_outbox::Entity::update_many()
+            .col_expr(mail_outbox::Column::Attempts, Expr::value(attempts))
+            .col_expr(
+                mail_outbox::Column::ClaimedBy,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                mail_outbox::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            );
+        let update = match outcome {
+            Ok(()) => {
+                tracing::info!(mail = mail.id, kind = %mail.kind, "mail sent");
+                cleared(update).col_expr(mail_outbox::Column::SentAt, Expr::value(Some(Utc::now())))
+            }
+            Err(e) if e.permanent || attempts >= MAX_ATTEMPTS => {
+                tracing::warn!(mail = mail.id, kind = %mail.kind, code = %e.code, attempts, "mail given up");
+                cleared(update)
+                    .col_expr(mail_outbox::Column::FailedAt, Expr::value(Some(Utc::now())))
+                    .col_expr(mail_outbox::Column::LastError, Expr::value(Some(e.code)))
+            }
+            Err(e) => {
+                let wait = backoff(inner.retry_base, attempts);
+                tracing::info!(mail = mail.id, kind = %mail.kind, code = %e.code, attempts, "mail not sent, will try again");
+                update
+                    .col_expr(
+                        mail_outbox::Column::NextAttemptAt,
+                        Expr::value(Utc::now() + wait),
+                    )
+                    .col_expr(mail_outbox::Column::LastError, Expr::value(Some(e.code)))
+            }
+        };
+        // Only the holder of the claim records the outcome: after a long
+        // stall another process may have taken the mail over.
+        update
+            .filter(mail_outbox::Column::Id.eq(mail.id))
+            .filter(mail_outbox::Column::ClaimedBy.eq(process))
+            .exec(db.write())
+            .await?;
+        handled += 1;
+    }
+    Ok(handled)
+}
+
+/// A sent or given-up mail keeps no address and no text.
+fn cleared(update: sea_orm::UpdateMany<mail_outbox::Entity>) -> sea_orm::UpdateMany<mail_outbox::Entity> {
+    update
+        .col_expr(mail_outbox::Column::Recipient, Expr::value(""))
+        .col_expr(mail_outbox::Column::Body, Expr::value(""))
+}
+
+/// The wait before attempt `attempts + 1`: the base, doubling, at most a
+/// day.
+fn backoff(base: Duration, attempts: i32) -> chrono::Duration {
+    let factor = 1u32 << attempts.clamp(1, 16).saturating_sub(1);
+    let wait = base.saturating_mul(factor).min(Duration::from_secs(86_400));
+    chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::days(1))
+}
+
+/// Removes what is left of mails sent or given up over a month ago.
+pub async fn prune(db: &Db, now: DateTime<Utc>) -> Result<u64> {
+    let old = now - KEEP;
+    Ok(mail_outbox::Entity::delete_many()
+        .filter(
+            mail_outbox::Column::SentAt
+                .lt(old)
+                .or(mail_outbox::Column::FailedAt.lt(old)),
+        )
+        .exec(db.write())
+        .await?
+        .rows_affected)
+}
+
+/// Unsent mails to a member who is being erased go with them.
+pub async fn drop_for_member<C: ConnectionTrait>(
+    conn: &C,
+    member_id: i32,
+) -> Result<u64, sea_orm::DbErr> {
+    Ok(mail_outbox::Entity::delete_many()
+        .filter(mail_outbox::Column::MemberId.eq(member_id))
+        .filter(mail_outbox::Column::SentAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// How the queue stands, for the settings page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub waiting: u64,
+    pub sent: u64,
+    pub failed: u64,
+    /// The reply code of the last mail given up, if any.
+    pub last_error: Option<String>,
+}
+
+pub async fn counts(db: &Db) -> Result<Counts> {
+    let q = || mail_outbox::Entity::find();
+    let waiting = q()
+        .filter(mail_outbox::Column::SentAt.is_null())
+        .filter(mail_outbox::Column::FailedAt.is_null())
+        .count(db.read())
+        .await?;
+    let sent = q()
+        .filter(mail_outbox::Column::SentAt.is_not_null())
+        .count(db.read())
+        .await?;
+    let failed = q()
+        .filter(mail_outbox::Column::FailedAt.is_not_null())
+        .count(db.read())
+        .await?;
+    let last_error = q()
+        .filter(mail_outbox::Column::LastError.is_not_null())
+        .order_by_desc(mail_outbox::Column::Id)
+        .one(db.read())
+        .await?
+        .and_then(|m| m.last_error);
+    Ok(Counts {
+        waiting,
+        sent,
+        failed,
+        last_error,
+    })
+}
