@@ -137,10 +137,20 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_table(Table::drop().table(AnswerLinks::Table).if_exists().to_owned())
+            .drop_table(
+                Table::drop()
+                    .table(AnswerLinks::Table)
+                    .if_exists()
+                    .to_owned(),
+            )
             .await?;
         manager
-            .drop_table(Table::drop().table(MailOutbox::Table).if_exists().to_owned())
+            .drop_table(
+                Table::drop()
+                    .table(MailOutbox::Table)
+                    .if_exists()
+                    .to_owned(),
+            )
             .await?;
         if manager.has_column("users", "email").await? {
             manager

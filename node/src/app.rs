@@ -373,7 +373,12 @@ fn spawn_housekeeping(state: AppState) {
             if let Err(e) = noaber_federation::inbox::prune(&fed).await {
                 tracing::warn!(error = %e, "pruning received activities failed");
             }
-            if let Err(e) = state.notifier().await.queue_reminders(chrono::Utc::now()).await {
+            if let Err(e) = state
+                .notifier()
+                .await
+                .queue_reminders(chrono::Utc::now())
+                .await
+            {
                 tracing::warn!(error = %e, "queueing task reminders failed");
             }
             if let Err(e) = crate::mail::outbox::prune(&db, chrono::Utc::now()).await {

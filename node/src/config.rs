@@ -402,7 +402,9 @@ fn smtp(raw: &BTreeMap<(&'static str, &'static str), Raw>) -> Result<Option<Smtp
         Some((source, v)) => {
             return Err(Error::Invalid {
                 key: source,
-                reason: format!("'{v}' kan niet: kies starttls of tls (mail gaat altijd versleuteld)"),
+                reason: format!(
+                    "'{v}' kan niet: kies starttls of tls (mail gaat altijd versleuteld)"
+                ),
             });
         }
     };
@@ -746,9 +748,15 @@ mod tests {
                 .to_string()
         };
         let e = err(&[("NOABER_MAIL_FROM", "info@example.nl")]);
-        assert!(e.contains("NOABER_MAIL_FROM") && e.contains("smtp_host"), "{e}");
+        assert!(
+            e.contains("NOABER_MAIL_FROM") && e.contains("smtp_host"),
+            "{e}"
+        );
         let e = err(&[("NOABER_MAIL_SMTP_HOST", "smtp.example.nl")]);
-        assert!(e.contains("NOABER_MAIL_SMTP_HOST") && e.contains("mail.from"), "{e}");
+        assert!(
+            e.contains("NOABER_MAIL_SMTP_HOST") && e.contains("mail.from"),
+            "{e}"
+        );
         let e = err(&[
             ("NOABER_MAIL_SMTP_HOST", "smtp.example.nl"),
             ("NOABER_MAIL_FROM", "geen adres"),

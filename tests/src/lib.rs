@@ -142,6 +142,22 @@ impl TestNode {
         Self::set_up_at("http://zuid.example.nl").await
     }
 
+    /// [`Self::set_up`] with settings changed first (mail, for instance).
+    pub async fn set_up_with(tweak: impl FnOnce(&mut Settings)) -> Self {
+        let dir = TempDir::new();
+        let mut settings = fresh_settings(&dir).await;
+        tweak(&mut settings);
+        let node = Self::start_in(dir, settings).await;
+        node.run_setup(
+            "Stadsdorp Zuid",
+            "initiative",
+            "Amsterdam",
+            "http://zuid.example.nl",
+        )
+        .await;
+        node.restart().await
+    }
+
     /// [`Self::set_up`] with another internet address (an `https://` one
     /// makes the node use secure cookies and HSTS).
     pub async fn set_up_at(base_url: &str) -> Self {

@@ -10,12 +10,16 @@ use serde_json::{Value, json};
 pub(crate) struct Care {
     pub(crate) node: TestNode,
     pub(crate) coord: Api,
-    admin: Api,
+    pub(crate) admin: Api,
 }
 
 impl Care {
     pub(crate) async fn start() -> Self {
-        let node = TestNode::set_up().await;
+        Self::on(TestNode::set_up().await).await
+    }
+
+    /// The same on a node that is already set up.
+    pub(crate) async fn on(node: TestNode) -> Self {
         let coord = node.api(&node.user_with_token("cora", "coordinator").await);
         let admin = node.api(&node.token_for("beheerder").await);
         Self { node, coord, admin }
@@ -72,7 +76,7 @@ impl Care {
         id
     }
 
-    async fn request(&self, member: i64, category: i64, date: &str) -> i64 {
+    pub(crate) async fn request(&self, member: i64, category: i64, date: &str) -> i64 {
         let res = self
             .coord
             .post("/api/v1/requests")

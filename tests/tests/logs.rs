@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 /// Everything logged by this test binary, from the moment it is installed.
-fn captured() -> Arc<Mutex<Vec<u8>>> {
+pub(crate) fn captured() -> Arc<Mutex<Vec<u8>>> {
     static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
     LOG.get_or_init(|| {
         let buffer = Arc::new(Mutex::new(Vec::new()));

@@ -231,9 +231,15 @@ async fn show_account(
     _user: CurrentUser,
     page: PageCtx,
 ) -> Result<Response, AppError> {
-    Ok(account_page(&state, page, Invalid::default(), Invalid::default(), String::new())
-        .await?
-        .into_response())
+    Ok(account_page(
+        &state,
+        page,
+        Invalid::default(),
+        Invalid::default(),
+        String::new(),
+    )
+    .await?
+    .into_response())
 }
 
 #[derive(Deserialize, Default)]

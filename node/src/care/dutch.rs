@@ -37,11 +37,27 @@ pub fn format_date(d: NaiveDate) -> String {
 /// `dinsdag 8 december 2026`, as people write a day in a letter.
 pub fn long_date(d: NaiveDate) -> String {
     const DAYS: [&str; 7] = [
-        "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
+        "maandag",
+        "dinsdag",
+        "woensdag",
+        "donderdag",
+        "vrijdag",
+        "zaterdag",
+        "zondag",
     ];
     const MONTHS: [&str; 12] = [
-        "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-        "september", "oktober", "november", "december",
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
     ];
     let day = DAYS[d.weekday().num_days_from_monday() as usize];
     let month = MONTHS[d.month0() as usize];

@@ -177,7 +177,9 @@ pub struct PublicInput {
 /// What happened to a submission.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
-    Received { request_id: i32 },
+    Received {
+        request_id: i32,
+    },
     /// Looked like spam: answered as if received, stored nowhere.
     Ignored,
 }

@@ -50,7 +50,10 @@ impl Notifier {
     }
 
     async fn about<C: ConnectionTrait>(&self, conn: &C, request_id: i32) -> Result<Option<About>> {
-        let Some(r) = help_request::Entity::find_by_id(request_id).one(conn).await? else {
+        let Some(r) = help_request::Entity::find_by_id(request_id)
+            .one(conn)
+            .await?
+        else {
             return Ok(None);
         };
         let cats = crate::care::categories::names(&self.db)
@@ -118,8 +121,12 @@ impl Notifier {
             self.link(&format!("/hulpvragen/{}", r.id)),
             self.footer_for_coordinators(),
         );
-        self.to_coordinators(Kind::PublicRequest, "Nieuwe hulpvraag via de website", &body)
-            .await
+        self.to_coordinators(
+            Kind::PublicRequest,
+            "Nieuwe hulpvraag via de website",
+            &body,
+        )
+        .await
     }
 
     /// A volunteer said no (themselves, not a coordinator for them).
@@ -127,7 +134,10 @@ impl Notifier {
         if !self.mailer.is_on() {
             return Ok(0);
         }
-        let Some(m) = match_::Entity::find_by_id(match_id).one(self.db.read()).await? else {
+        let Some(m) = match_::Entity::find_by_id(match_id)
+            .one(self.db.read())
+            .await?
+        else {
             return Ok(0);
         };
         let Some(r) = self.about(self.db.read(), m.request_id).await? else {
@@ -147,8 +157,12 @@ impl Notifier {
             self.link(&format!("/hulpvragen/{}", r.id)),
             self.footer_for_coordinators(),
         );
-        self.to_coordinators(Kind::Declined, &format!("{volunteer} kan niet helpen"), &body)
-            .await
+        self.to_coordinators(
+            Kind::Declined,
+            &format!("{volunteer} kan niet helpen"),
+            &body,
+        )
+        .await
     }
 
     /// A volunteer was asked: a mail with a link to say yes or no.
@@ -156,7 +170,10 @@ impl Notifier {
         if !self.mailer.is_on() {
             return Ok(AskedMail::Off);
         }
-        let Some(m) = match_::Entity::find_by_id(match_id).one(self.db.read()).await? else {
+        let Some(m) = match_::Entity::find_by_id(match_id)
+            .one(self.db.read())
+            .await?
+        else {
             return Ok(AskedMail::NoAddress);
         };
         let Some((person, login)) = self.volunteer(m.volunteer_id).await? else {
@@ -278,7 +295,7 @@ impl Notifier {
             body,
             dedupe_key: Some(format!("reminder:{}:{date}", m.id)),
         };
-        Ok(outbox::enqueue(self.db.write(), mail, now).await?)
+        outbox::enqueue(self.db.write(), mail, now).await
     }
 
     /// The volunteer's own record and whether they can log in; `None` for

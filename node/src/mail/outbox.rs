@@ -129,7 +129,12 @@ pub async fn run_worker(db: Db, mailer: Mailer, process: String) {
 
 /// One round: claims the mails that are due and sends them. Returns how
 /// many were handled.
-pub async fn send_due(db: &Db, mailer: &Mailer, process: &str, now: DateTime<Utc>) -> Result<usize> {
+pub async fn send_due(
+    db: &Db,
+    mailer: &Mailer,
+    process: &str,
+    now: DateTime<Utc>,
+) -> Result<usize> {
     let Some(inner) = &mailer.inner else {
         return Ok(0);
     };
@@ -218,7 +223,9 @@ pub async fn send_due(db: &Db, mailer: &Mailer, process: &str, now: DateTime<Utc
 }
 
 /// A sent or given-up mail keeps no address and no text.
-fn cleared(update: sea_orm::UpdateMany<mail_outbox::Entity>) -> sea_orm::UpdateMany<mail_outbox::Entity> {
+fn cleared(
+    update: sea_orm::UpdateMany<mail_outbox::Entity>,
+) -> sea_orm::UpdateMany<mail_outbox::Entity> {
     update
         .col_expr(mail_outbox::Column::Recipient, Expr::value(""))
         .col_expr(mail_outbox::Column::Body, Expr::value(""))

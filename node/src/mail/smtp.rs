@@ -34,9 +34,8 @@ impl Transport {
             let pem = std::fs::read(path).map_err(|e| {
                 Error::Setup(format!("{} kan niet gelezen worden: {e}", path.display()))
             })?;
-            let cert = Certificate::from_pem(&pem).map_err(|_| {
-                Error::Setup(format!("{} is geen PEM-certificaat", path.display()))
-            })?;
+            let cert = Certificate::from_pem(&pem)
+                .map_err(|_| Error::Setup(format!("{} is geen PEM-certificaat", path.display())))?;
             tls = tls.add_root_certificate(cert);
         }
         let tls = tls

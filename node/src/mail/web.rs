@@ -12,7 +12,6 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::links::{self, Error as LinkError};
-use sea_orm::EntityTrait;
 use crate::accounts::Role;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -21,6 +20,7 @@ use crate::entity::help_request;
 use crate::error::AppError;
 use crate::validation::Invalid;
 use crate::web::{PageCtx, flash_redirect, render};
+use sea_orm::EntityTrait;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -239,7 +239,14 @@ async fn settings_page(
     Query(q): Query<SentQuery>,
 ) -> Result<Response, AppError> {
     user.require(Role::Admin)?;
-    let p = settings(&state, page, String::new(), Invalid::default(), q.verstuurd == "1").await?;
+    let p = settings(
+        &state,
+        page,
+        String::new(),
+        Invalid::default(),
+        q.verstuurd == "1",
+    )
+    .await?;
     Ok(render(&p)?.into_response())
 }
 
@@ -288,8 +295,14 @@ async fn save_own_address(
     match crate::accounts::service::set_notice_email(&state.db, user.0.id, &form.email).await {
         Ok(()) => Ok(flash_redirect("/account", "flash.notice_email_saved")),
         Err(crate::accounts::Error::Invalid(errors)) => {
-            let p = crate::auth::web::account_page(&state, page, Invalid::default(), errors, form.email)
-                .await?;
+            let p = crate::auth::web::account_page(
+                &state,
+                page,
+                Invalid::default(),
+                errors,
+                form.email,
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response())
         }
         Err(e) => Err(e.into()),

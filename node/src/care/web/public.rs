@@ -89,7 +89,11 @@ async fn submit(
     match public_form::submit(&state.db, &addr.to_string(), &input).await {
         Ok(outcome) => {
             if let public_form::Outcome::Received { request_id } = outcome {
-                state.notifier().await.after_public_request(request_id).await;
+                state
+                    .notifier()
+                    .await
+                    .after_public_request(request_id)
+                    .await;
             }
             let p = public_page(
                 &state,
