@@ -5,7 +5,9 @@ node started here.
 The flow is the one a new coordinator and volunteer go through: the admin's
 first run, a resident's request through the public form on a phone, the
 coordinator editing it, linking it to a new member and asking a volunteer
-found by name, the volunteer accepting on a phone, hours, the request done, the year's reports.
+found by name, the volunteer accepting on a phone with the link in the mail
+(sent to a TLS mail server on loopback that this script starts), hours, the
+request done, the year's reports.
 
 Every page state on the way is checked at phone (390x844) and desktop
 (1280x900) width with axe-core (WCAG 2.1 A and AA, zero violations allowed),
@@ -19,16 +21,20 @@ Usage: day.py --binary target/debug/noaber --axe axe.min.js --shots DIR
 import argparse
 import base64
 import os
+import quopri
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import ssl
 import tempfile
+import threading
 import time
 import traceback
 import urllib.request
 
+import trustme
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
@@ -48,10 +54,92 @@ def free_port():
         return s.getsockname()[1]
 
 
+class Smtp:
+    """A mail server on loopback that speaks TLS from the first byte, with
+    a certificate from a throwaway authority the node is told to trust. It
+    keeps every mail it gets."""
+
+    def __init__(self, folder):
+        ca = trustme.CA()
+        self.ca_file = os.path.join(folder, "mail-ca.pem")
+        ca.cert_pem.write_to_path(self.ca_file)
+        self.ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(self.ctx)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        self.mails = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.talk, args=(conn,), daemon=True).start()
+
+    def talk(self, conn):
+        try:
+            with self.ctx.wrap_socket(conn, server_side=True) as s, s.makefile("rwb") as f:
+                def say(text):
+                    f.write(text.encode() + b"\r\n")
+                    f.flush()
+
+                say("220 browser-test ESMTP")
+                to = []
+                while True:
+                    line = f.readline()
+                    if not line:
+                        return
+                    cmd = line.decode(errors="replace").strip()
+                    upper = cmd.upper()
+                    if upper.startswith(("EHLO", "HELO")):
+                        say("250-browser-test")
+                        say("250 8BITMIME")
+                    elif upper.startswith("RCPT TO"):
+                        to.append(cmd.split(":", 1)[1].strip().strip("<>"))
+                        say("250 ok")
+                    elif upper == "DATA":
+                        say("354 end with a dot")
+                        data = []
+                        while True:
+                            part = f.readline()
+                            if not part or part.rstrip(b"\r\n") == b".":
+                                break
+                            data.append(part[1:] if part.startswith(b"..") else part)
+                        body = quopri.decodestring(b"".join(data)).decode(errors="replace")
+                        with self.lock:
+                            self.mails.append((list(to), body))
+                        to = []
+                        say("250 queued")
+                    elif upper == "QUIT":
+                        say("221 bye")
+                        return
+                    else:
+                        say("250 ok")
+        except (OSError, ssl.SSLError):
+            pass
+
+    def answer_link(self, to, timeout=30):
+        """The answer link in the newest mail to `to`."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                for rcpt, body in reversed(self.mails):
+                    found = re.search(r"(/antwoord\?code=[A-Za-z0-9_-]+)", body)
+                    if to in rcpt and found:
+                        return found.group(1)
+            time.sleep(0.2)
+        raise AssertionError(f"no mail with an answer link reached {to}")
+
+
 class Node:
     """A node on a fresh data directory, not set up yet."""
 
-    def __init__(self, binary, log_dir, name):
+    def __init__(self, binary, log_dir, name, smtp):
         self.dir = tempfile.mkdtemp(prefix="noaber-browser-")
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -61,6 +149,12 @@ class Node:
                 "NOABER_DATA_DIR": os.path.join(self.dir, "data"),
                 "NOABER_SERVER_LISTEN": f"127.0.0.1:{self.port}",
                 "RUST_LOG": "info",
+                "NOABER_MAIL_SMTP_HOST": "127.0.0.1",
+                "NOABER_MAIL_SMTP_PORT": str(smtp.port),
+                "NOABER_MAIL_SMTP_SECURITY": "tls",
+                "NOABER_MAIL_FROM": "Stadsdorp Assendorp <noreply@assendorp.example.nl>",
+                "NOABER_MAIL_CA_FILE": smtp.ca_file,
+                "NOABER_MAIL_RETRY_BASE_SECONDS": "1",
             }
         )
         self.log_path = os.path.join(log_dir, f"node-{name}.log")
@@ -332,13 +426,13 @@ def self_test(run, js):
         b.quit()
 
 
-def day(run, node, js):
+def day(run, node, js, smtp):
     """The whole day; returns nothing, records failures on `run`."""
     admin = Browser(run, node.base, js)
     try:
         first_run(run, admin)
         resident_asks(run, node, js)
-        coordinator_handles(run, node, js)
+        coordinator_handles(run, node, js, smtp)
     finally:
         admin.quit()
 
@@ -370,6 +464,7 @@ def first_run(run, b):
     b.check("lid-nieuw")
     b.fill("name", "Jan de Vries")
     b.fill("phone", "06 1234 5678")
+    b.fill("email", "jan@example.nl")
     b.fill("neighbourhood", "Assendorp")
     b.tick("may_contact")
     b.submit_main_form()
@@ -397,6 +492,10 @@ def first_run(run, b):
     b.submit_main_form()
     b.expect("De gebruiker is aangemaakt")
     b.check("gebruikers")
+    b.go("/instellingen")
+    b.press("E-mail")
+    b.expect("E-mail staat aan")
+    b.check("e-mail-instellingen")
     b.go("/menu")
     b.check("menu")
     b.press("Uitloggen")
@@ -436,12 +535,19 @@ def login(b, username, password):
     b.expect("U bent ingelogd")
 
 
-def coordinator_handles(run, node, js):
+def coordinator_handles(run, node, js, smtp):
     run.log("the coordinator handles the request")
     c = Browser(run, node.base, js)
     jan = Browser(run, node.base, js)
     try:
         login(c, "cora", COORD_PASSWORD)
+        # Cora asks for a mail when work comes in.
+        c.go("/account")
+        c.fill("email", "cora@example.nl")
+        c.press("E-mailadres opslaan")
+        c.expect("Uw e-mailadres voor meldingen is opgeslagen")
+        c.check("account-meldingen")
+        c.go("/")
         c.expect("Nieuwe hulpvragen (1)", "via de website")
         c.check("coordinator-start")
         c.press("overig: Renée Bakker")
@@ -472,20 +578,26 @@ def coordinator_handles(run, node, js):
         c.press("Zoeken")
         c.check("iemand-anders-vragen")
         c.press("Vraag Jan de Vries")
-        c.expect("gevraagd", "wacht op antwoord van Jan de Vries")
+        c.expect("krijgt een e-mail", "wacht op antwoord van Jan de Vries")
         c.expect_not("Hulpvraag afronden")
         c.check("hulpvraag-gevraagd")
 
-        # Jan answers on his phone.
+        # Jan answers on his phone, with the link in his mail.
         jan.size(390, 844)
+        jan.go(smtp.answer_link("jan@example.nl"))
+        jan.expect("Wilt u helpen?", "klusjes", "lamp in de gang")
+        jan.expect_not("Renée", "Esweg")
+        jan.check("antwoord-via-mail")
+        jan.size(390, 844)
+        jan.press("Ja, ik help")
+        jan.expect("Dank u wel!", "U heeft ja gezegd")
+        jan.check("antwoord-ja")
+        jan.size(390, 844)
+        jan.press("Naar Mijn taken")
         login(jan, "jan", JAN_PASSWORD)
         jan.press("Mijn taken")
         jan.expect("Renée Bakker", "Esweg 4")
         jan.check("taken")
-        jan.size(390, 844)
-        jan.press("Ja, ik help")
-        jan.expect("Bedankt")
-        jan.check("taak-aangenomen")
         jan.size(390, 844)
         jan.go("/uren/nieuw")
         jan.check("uren-invullen")
@@ -548,10 +660,11 @@ def main():
         run.step = 1
         run.log(f"the coordinator's day with JavaScript {'on' if js else 'off'}")
         self_test(run, js)
-        node = Node(args.binary, args.shots, label)
+        smtp = Smtp(args.shots)
+        node = Node(args.binary, args.shots, label, smtp)
         before = len(run.failures)
         try:
-            day(run, node, js)
+            day(run, node, js, smtp)
             if len(run.failures) == before:
                 run.log(f"PASSED: the day with JavaScript {'on' if js else 'off'}")
         except (AssertionError, WebDriverException) as e:
