@@ -436,7 +436,11 @@ fn smtp(raw: &BTreeMap<(&'static str, &'static str), Raw>) -> Result<Option<Smtp
         });
     }
     let username = get("smtp_username").map(|(_, v)| v);
-    let password = get("smtp_password");
+    // A password is taken as given: spaces at either end may be part of it.
+    let password = raw
+        .get(&("mail", "smtp_password"))
+        .filter(|r| !r.value.is_empty())
+        .map(|r| (r.source.clone(), r.value.clone()));
     match (&username, &password) {
         (Some(_), None) => {
             return Err(invalid(

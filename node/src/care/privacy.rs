@@ -244,6 +244,7 @@ async fn forget_account<C: ConnectionTrait>(conn: &C, user_id: i32) -> Result<()
     // Not a hash of anything: no password can ever match it.
     row.password_hash = Set("!gewist".to_owned());
     row.disabled = Set(true);
+    row.email = Set(None);
     row.updated_at = Set(Utc::now());
     row.update(conn).await?;
     Ok(())

@@ -81,6 +81,27 @@ pub async fn open(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Open, Erro
         .await?
         .ok_or(Error::Closed)?;
     if question.status != "proposed" {
+        // Answered by the volunteer themselves (in their tasks): as good
+        // as used; by a coordinator, or withdrawn: arranged otherwise.
+        let own_login = crate::entity::volunteer::Entity::find_by_id(question.volunteer_id)
+            .one(db.read())
+            .await?
+            .and_then(|v| v.user_id);
+        if question.responded_by.is_some() && question.responded_by == own_login {
+            return Err(Error::Used);
+        }
+        return Err(Error::Closed);
+    }
+    // An erased or stopped volunteer can no longer say yes.
+    let volunteer_active = crate::entity::volunteer::Entity::find_by_id(question.volunteer_id)
+        .one(db.read())
+        .await?
+        .is_some_and(|v| v.active);
+    let erased = crate::entity::member::Entity::find_by_id(question.volunteer_id)
+        .one(db.read())
+        .await?
+        .is_none_or(|m| m.erased_at.is_some());
+    if !volunteer_active || erased {
         return Err(Error::Closed);
     }
     Ok(Open { link, question })

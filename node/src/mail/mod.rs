@@ -1,8 +1,9 @@
 //! E-mail notifications, off until an SMTP server is configured.
 //!
-//! A notice is queued in the database in the same step that caused it and
-//! sent by a worker, so a slow or absent mail server never holds up a page
-//! and a mail survives a restart. Mails say no more about anyone than the
+//! A notice is queued in the database right after the change it tells of
+//! (an answer link in the same transaction as its mail) and sent by a
+//! worker, so a slow or absent mail server never holds up a page and a
+//! mail survives a restart. Mails say no more about anyone than the
 //! volunteer sees on their task card: what kind of help, which day, and a
 //! link; names, phone numbers and addresses stay behind the login.
 

@@ -80,7 +80,13 @@ impl Notifier {
             .collect())
     }
 
-    async fn to_coordinators(&self, kind: Kind, subject: &str, body: &str) -> Result<usize> {
+    async fn to_coordinators(
+        &self,
+        kind: Kind,
+        about: Option<i32>,
+        subject: &str,
+        body: &str,
+    ) -> Result<usize> {
         let txn = self.db.write().begin().await?;
         let mut n = 0;
         let now = Utc::now();
@@ -88,7 +94,7 @@ impl Notifier {
             let mail = Mail {
                 kind,
                 to,
-                member_id: None,
+                member_id: about,
                 subject: subject.to_owned(),
                 body: body.to_owned(),
                 dedupe_key: None,
@@ -123,6 +129,7 @@ impl Notifier {
         );
         self.to_coordinators(
             Kind::PublicRequest,
+            None,
             "Nieuwe hulpvraag via de website",
             &body,
         )
@@ -157,9 +164,11 @@ impl Notifier {
             self.link(&format!("/hulpvragen/{}", r.id)),
             self.footer_for_coordinators(),
         );
+        // About the volunteer: erasing them removes a notice not yet sent.
         self.to_coordinators(
             Kind::Declined,
-            &format!("{volunteer} kan niet helpen"),
+            Some(m.volunteer_id),
+            "Een vrijwilliger kan niet helpen",
             &body,
         )
         .await
@@ -190,11 +199,11 @@ impl Notifier {
         let token = links::create(&txn, m.id, now).await?;
         let after_yes = if login {
             format!(
-                "Zegt u ja? Dan ziet u bij wie u langsgaat onder Mijn taken:\n{}",
+                "Zegt u ja? Dan ziet u onder Mijn taken wie u helpt:\n{}",
                 self.link("/taken")
             )
         } else {
-            "Zegt u ja? Dan hoort u van de coördinator bij wie u langsgaat.".to_owned()
+            "Zegt u ja? Dan hoort u van de coördinator wie u helpt.".to_owned()
         };
         let body = format!(
             "Beste {},\n\n{} vraagt of u wilt helpen.\n\n\
@@ -291,7 +300,10 @@ impl Notifier {
             kind: Kind::Reminder,
             to,
             member_id: Some(person.id),
-            subject: format!("Herinnering: morgen {}", r.category.to_lowercase()),
+            subject: format!(
+                "Herinnering: morgen helpt u met {}",
+                r.category.to_lowercase()
+            ),
             body,
             dedupe_key: Some(format!("reminder:{}:{date}", m.id)),
         };
@@ -358,8 +370,8 @@ impl Notifier {
 
     fn footer_for_coordinators(&self) -> String {
         format!(
-            "U krijgt deze e-mail omdat uw e-mailadres voor meldingen bij Mijn account staat in {}. \
-             Maak het leeg om geen meldingen meer te krijgen:\n{}",
+            "U krijgt deze e-mail omdat u in {} bij Mijn account een e-mailadres voor meldingen \
+             heeft ingevuld. Wilt u geen meldingen meer? Maak dat veld dan leeg:\n{}",
             self.name,
             self.link("/account"),
         )

@@ -9,18 +9,22 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use super::{Mailer, Result};
 use crate::db::Db;
 use crate::entity::mail_outbox;
 
-/// Attempts before a mail is given up.
-pub const MAX_ATTEMPTS: i32 = 8;
+/// Attempts before a mail is given up: with waits doubling from a minute
+/// up to six hours, about two days, so that a night's outage or a
+/// mistyped password fixed the next morning loses nothing.
+pub const MAX_ATTEMPTS: i32 = 14;
+/// The longest wait between two attempts.
+const MAX_WAIT: Duration = Duration::from_secs(6 * 3600);
 /// How long a claim holds; a process that died frees its mails after it.
 const CLAIM: chrono::Duration = chrono::Duration::minutes(5);
 /// Mails sent per round; the rest wait for the next.
@@ -70,19 +74,10 @@ pub struct Mail {
     pub dedupe_key: Option<String>,
 }
 
-/// Queues a mail on `conn` (a transaction, so that the mail exists exactly
-/// when the change it tells of does). Returns false for a duplicate.
+/// Queues a mail on `conn` (a transaction where a link is made with it).
+/// Returns false for a duplicate: the insert then does nothing, which
+/// leaves a PostgreSQL transaction usable, unlike a failed insert.
 pub async fn enqueue<C: ConnectionTrait>(conn: &C, mail: Mail, now: DateTime<Utc>) -> Result<bool> {
-    if let Some(key) = &mail.dedupe_key
-        && mail_outbox::Entity::find()
-            .filter(mail_outbox::Column::DedupeKey.eq(key.as_str()))
-            .count(conn)
-            .await?
-            > 0
-    {
-        return Ok(false);
-    }
-    let dedupe = mail.dedupe_key.is_some();
     let row = mail_outbox::ActiveModel {
         kind: Set(mail.kind.as_str().to_owned()),
         recipient: Set(mail.to),
@@ -95,12 +90,15 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, mail: Mail, now: DateTime<Utc
         created_at: Set(now),
         ..Default::default()
     };
-    match row.insert(conn).await {
-        Ok(_) => Ok(true),
-        // Another process queued the same mail a moment ago.
-        Err(e) if dedupe && crate::db::is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    let inserted = mail_outbox::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(mail_outbox::Column::DedupeKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(inserted == 1)
 }
 
 /// Sends mails until none is due, then waits to be woken (or half a
@@ -153,19 +151,26 @@ pub async fn send_due(
         .await?;
     let mut handled = 0;
     for mail in due {
-        // Taken only if nobody else took it since we looked.
+        // Taken only if the row is still as we read it (not sent, not given
+        // up, not tried meanwhile by another process) and nobody holds it.
+        // The claim runs from now, not from the start of the round: a round
+        // of slow sends can take minutes.
+        let at = std::cmp::max(Utc::now(), now);
         let claimed = mail_outbox::Entity::update_many()
             .col_expr(mail_outbox::Column::ClaimedBy, Expr::value(Some(process)))
             .col_expr(
                 mail_outbox::Column::ClaimedUntil,
-                Expr::value(Some(now + CLAIM)),
+                Expr::value(Some(at + CLAIM)),
             )
             .filter(mail_outbox::Column::Id.eq(mail.id))
             .filter(mail_outbox::Column::SentAt.is_null())
+            .filter(mail_outbox::Column::FailedAt.is_null())
+            .filter(mail_outbox::Column::Attempts.eq(mail.attempts))
+            .filter(mail_outbox::Column::NextAttemptAt.lte(at))
             .filter(
                 mail_outbox::Column::ClaimedUntil
                     .is_null()
-                    .or(mail_outbox::Column::ClaimedUntil.lt(now)),
+                    .or(mail_outbox::Column::ClaimedUntil.lt(at)),
             )
             .exec(db.write())
             .await?
@@ -191,7 +196,12 @@ pub async fn send_due(
         let update = match outcome {
             Ok(()) => {
                 tracing::info!(mail = mail.id, kind = %mail.kind, "mail sent");
-                cleared(update).col_expr(mail_outbox::Column::SentAt, Expr::value(Some(Utc::now())))
+                cleared(update)
+                    .col_expr(mail_outbox::Column::SentAt, Expr::value(Some(Utc::now())))
+                    .col_expr(
+                        mail_outbox::Column::LastError,
+                        Expr::value(Option::<String>::None),
+                    )
             }
             Err(e) if e.permanent || attempts >= MAX_ATTEMPTS => {
                 tracing::warn!(mail = mail.id, kind = %mail.kind, code = %e.code, attempts, "mail given up");
@@ -222,31 +232,34 @@ pub async fn send_due(
     Ok(handled)
 }
 
-/// A sent or given-up mail keeps no address and no text.
+/// A sent or given-up mail keeps no address, no subject and no text.
 fn cleared(
     update: sea_orm::UpdateMany<mail_outbox::Entity>,
 ) -> sea_orm::UpdateMany<mail_outbox::Entity> {
     update
         .col_expr(mail_outbox::Column::Recipient, Expr::value(""))
+        .col_expr(mail_outbox::Column::Subject, Expr::value(""))
         .col_expr(mail_outbox::Column::Body, Expr::value(""))
 }
 
-/// The wait before attempt `attempts + 1`: the base, doubling, at most a
-/// day.
+/// The wait before attempt `attempts + 1`: the base, doubling, at most
+/// six hours.
 fn backoff(base: Duration, attempts: i32) -> chrono::Duration {
     let factor = 1u32 << attempts.clamp(1, 16).saturating_sub(1);
-    let wait = base.saturating_mul(factor).min(Duration::from_secs(86_400));
-    chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::days(1))
+    let wait = base.saturating_mul(factor).min(MAX_WAIT);
+    chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(6))
 }
 
-/// Removes what is left of mails sent or given up over a month ago.
+/// Removes what is left of mails sent or given up over a month ago, and
+/// mails never sent that are as old (mail was switched off meanwhile).
 pub async fn prune(db: &Db, now: DateTime<Utc>) -> Result<u64> {
     let old = now - KEEP;
     Ok(mail_outbox::Entity::delete_many()
         .filter(
             mail_outbox::Column::SentAt
                 .lt(old)
-                .or(mail_outbox::Column::FailedAt.lt(old)),
+                .or(mail_outbox::Column::FailedAt.lt(old))
+                .or(mail_outbox::Column::CreatedAt.lt(old)),
         )
         .exec(db.write())
         .await?
@@ -292,6 +305,7 @@ pub async fn counts(db: &Db) -> Result<Counts> {
         .count(db.read())
         .await?;
     let last_error = q()
+        .filter(mail_outbox::Column::FailedAt.is_not_null())
         .filter(mail_outbox::Column::LastError.is_not_null())
         .order_by_desc(mail_outbox::Column::Id)
         .one(db.read())

@@ -18,7 +18,10 @@ pub struct Transport {
 }
 
 /// Why a mail did not go out. `permanent`: trying again will not help (the
-/// server refused the address, or the address is not one).
+/// server refused the address, or the address is not one). Other refusals
+/// (a wrong password, a sender the server does not take) are about the
+/// settings, not the mail: it is tried again, so that nothing is lost
+/// while an admin fixes them.
 #[derive(Debug)]
 pub struct SendError {
     pub permanent: bool,
@@ -50,7 +53,14 @@ impl Transport {
             .tls(tls)
             .timeout(Some(TIMEOUT));
         if let Some(hello) = hello {
-            builder = builder.hello_name(ClientId::Domain(hello.to_owned()));
+            // An address is greeted with as an address literal, a name as
+            // a name; a bare IP as a domain is refused by strict servers.
+            let id = match hello.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
+                Ok(std::net::IpAddr::V4(ip)) => ClientId::Ipv4(ip),
+                Ok(std::net::IpAddr::V6(ip)) => ClientId::Ipv6(ip),
+                Err(_) => ClientId::Domain(hello.to_owned()),
+            };
+            builder = builder.hello_name(id);
         }
         if let (Some(user), Some(password)) = (&settings.username, &settings.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
@@ -82,13 +92,14 @@ impl Transport {
             })?;
         match self.smtp.send(message).await {
             Ok(_) => Ok(()),
-            Err(e) => Err(SendError {
-                permanent: e.is_permanent(),
-                code: e
-                    .status()
-                    .map(|c| c.to_string())
-                    .unwrap_or_else(|| kind_of(&e).to_owned()),
-            }),
+            Err(e) => {
+                let code = e.status().map(|c| c.to_string());
+                Err(SendError {
+                    // No such mailbox, not local, not a mailbox name.
+                    permanent: matches!(code.as_deref(), Some("550" | "551" | "553")),
+                    code: code.unwrap_or_else(|| kind_of(&e).to_owned()),
+                })
+            }
         }
     }
 }

@@ -49,7 +49,6 @@ struct AnswerForm {
 struct Question {
     category: String,
     when: String,
-    description: Option<String>,
 }
 
 #[derive(Template)]
@@ -138,7 +137,6 @@ async fn answer_page(
     p.question = Some(Question {
         category: cats.get(&r.category_id).cloned().unwrap_or_default(),
         when: super::notices::when(r.wanted_date, &r.wanted_part),
-        description: r.description.filter(|d| !d.trim().is_empty()),
     });
     p.code = q.code;
     Ok(render(&p)?.into_response())
