@@ -36,6 +36,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(MailOutbox::Body).text().not_null())
                     .col(ColumnDef::new(MailOutbox::DedupeKey).string().null())
                     .col(
+                        ColumnDef::new(MailOutbox::SendBefore)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(
                         ColumnDef::new(MailOutbox::Attempts)
                             .integer()
                             .not_null()
@@ -172,6 +177,7 @@ enum MailOutbox {
     Subject,
     Body,
     DedupeKey,
+    SendBefore,
     Attempts,
     NextAttemptAt,
     ClaimedBy,

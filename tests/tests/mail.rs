@@ -451,6 +451,8 @@ async fn answer_links_expire_close_and_are_otherwise_unknown() {
     // Unknown, and a choice that is neither yes nor no.
     let res = visitor.get("/antwoord?code=verzonnen").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // The code is in the address: no page passes it on as a Referer.
+    assert_eq!(res.headers()["referrer-policy"], "no-referrer");
     let res = visitor.get("/antwoord").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let res = visitor
@@ -461,6 +463,27 @@ async fn answer_links_expire_close_and_are_otherwise_unknown() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
+    // A volunteer who is erased can no longer say yes.
+    let third = m.truus_asks("").await;
+    m.ask_on_page(third, jan).await;
+    let code = code_in(&m.smtp.wait_for(3).await[2].text());
+    assert_eq!(
+        visitor
+            .get(&format!("/antwoord?code={code}"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let res = m
+        .coord
+        .delete(&format!("/api/v1/members/{jan}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let res = visitor.get(&format!("/antwoord?code={code}")).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
 }
 
 #[tokio::test]
@@ -669,6 +692,21 @@ async fn without_a_mail_server_nothing_is_queued_and_the_pages_say_so() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("href=\"#to\"") && html.contains("E-mail staat uit"),
+        "{html}"
+    );
+    // Nor can a coordinator give an address for notices: the page says why.
+    let res = cora
+        .submit(
+            "/account",
+            "/account/e-mail",
+            &[("email", "cora@example.nl")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("E-mail staat uit"));
     // Coordinators cannot reach the admin's page.
     assert_eq!(
         cora.get("/instellingen/e-mail").await.status(),
@@ -717,4 +755,108 @@ async fn without_a_mail_server_nothing_is_queued_and_the_pages_say_so() {
         .unwrap()
         .unwrap();
     assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 0);
+}
+
+/// A node without mail of its own (no worker sends), and a sender with
+/// `settings` on its database, as a second process would have.
+async fn sender(
+    node: &TestNode,
+    settings: &noaber_node::config::MailSettings,
+) -> (noaber_node::db::Db, Mailer, Notifier) {
+    let db = noaber_node::db::Db::connect(&node.settings).await.unwrap();
+    let mailer = Mailer::new(settings, Some("zuid.example.nl")).unwrap();
+    let notifier = Notifier {
+        db: db.clone(),
+        mailer: mailer.clone(),
+        base_url: "http://zuid.example.nl".into(),
+        name: "Stadsdorp Zuid".into(),
+    };
+    (db, mailer, notifier)
+}
+
+/// Sends until a round handles nothing.
+async fn send_all(db: &noaber_node::db::Db, mailer: &Mailer, process: &str) -> usize {
+    let mut total = 0;
+    loop {
+        let n = outbox::send_due(db, mailer, process, Utc::now())
+            .await
+            .unwrap();
+        if n == 0 {
+            return total;
+        }
+        total += n;
+    }
+}
+
+#[tokio::test]
+async fn mail_never_goes_in_the_clear_or_to_an_untrusted_server_and_a_refused_login_is_retried() {
+    let node = TestNode::set_up().await;
+    let waiting = "SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL AND attempts = 1";
+
+    // A server that offers no encryption gets nothing.
+    let plain = SmtpServer::start(Mode::Plain).await;
+    let (db, mailer, notifier) = sender(&node, &plain.settings(Mode::Plain)).await;
+    notifier.test("een@example.nl").await.unwrap();
+    assert_eq!(send_all(&db, &mailer, "a").await, 1);
+    assert!(plain.received().is_empty(), "a mail went out unencrypted");
+
+    // A server whose certificate the node does not trust gets nothing.
+    let tls = SmtpServer::start(Mode::Tls).await;
+    let mut untrusted = tls.settings(Mode::Tls);
+    if let Some(smtp) = untrusted.smtp.as_mut() {
+        smtp.ca_file = None;
+    }
+    let (_, mailer, notifier) = sender(&node, &untrusted).await;
+    notifier.test("twee@example.nl").await.unwrap();
+    assert_eq!(send_all(&db, &mailer, "b").await, 1);
+    assert!(
+        tls.received().is_empty(),
+        "a mail went to an untrusted server"
+    );
+
+    // A refused login is about the settings, not the mail: tried again.
+    let strict = SmtpServer::start(Mode::StartTls).await;
+    strict.refuse_login();
+    let (_, mailer, notifier) = sender(&node, &strict.settings(Mode::StartTls)).await;
+    notifier.test("drie@example.nl").await.unwrap();
+    assert_eq!(send_all(&db, &mailer, "c").await, 1);
+    assert!(strict.received().is_empty());
+
+    // All three wait for another attempt; none was given up.
+    let db2 = noaber_node::db::Db::connect(&node.settings).await.unwrap();
+    let row = db2
+        .read()
+        .query_one_raw(Statement::from_string(
+            db2.read().get_database_backend(),
+            waiting,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 3);
+    let counts = outbox::counts(&db2).await.unwrap();
+    assert_eq!(counts.failed, 0);
+    assert_eq!(counts.retry_error.as_deref(), Some("535"));
+}
+
+#[tokio::test]
+async fn two_processes_send_each_mail_once() {
+    let node = TestNode::set_up().await;
+    let smtp = SmtpServer::start(Mode::Tls).await;
+    let settings = smtp.settings(Mode::Tls);
+    let (db_a, mailer_a, notifier) = sender(&node, &settings).await;
+    let (db_b, mailer_b, _) = sender(&node, &settings).await;
+    for i in 0..30 {
+        notifier.test(&format!("lid{i}@example.nl")).await.unwrap();
+    }
+    let (a, b) = tokio::join!(
+        send_all(&db_a, &mailer_a, "proces-a"),
+        send_all(&db_b, &mailer_b, "proces-b")
+    );
+    assert_eq!(a + b, 30, "every mail handled once: {a} + {b}");
+    let got = smtp.received();
+    assert_eq!(got.len(), 30);
+    for i in 0..30 {
+        assert_eq!(smtp.to(&format!("lid{i}@example.nl")).len(), 1, "lid{i}");
+    }
 }

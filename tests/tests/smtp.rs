@@ -20,6 +20,8 @@ pub enum Mode {
     Tls,
     /// Plain greeting, then STARTTLS; mail is refused before it.
     StartTls,
+    /// No encryption offered at all: mail is taken in the clear.
+    Plain,
 }
 
 /// One mail as the server received it.
@@ -63,6 +65,8 @@ struct State {
     refuse: Mutex<Vec<String>>,
     /// The next this many mails get 451 (try again later).
     fail_next: AtomicUsize,
+    /// Every login is refused (535), as with a wrong password.
+    refuse_login: std::sync::atomic::AtomicBool,
 }
 
 pub struct SmtpServer {
@@ -126,6 +130,9 @@ impl SmtpServer {
                         Mode::StartTls => {
                             let _ = converse(Box::new(socket), &state, false, Some(acceptor)).await;
                         }
+                        Mode::Plain => {
+                            let _ = converse(Box::new(socket), &state, false, None).await;
+                        }
                     }
                 });
             }
@@ -146,7 +153,7 @@ impl SmtpServer {
                 port: self.port,
                 security: match mode {
                     Mode::Tls => noaber_node::config::SmtpSecurity::Tls,
-                    Mode::StartTls => noaber_node::config::SmtpSecurity::StartTls,
+                    Mode::StartTls | Mode::Plain => noaber_node::config::SmtpSecurity::StartTls,
                 },
                 username: Some("stadsdorp".into()),
                 password: Some("smtp-wachtwoord".into()),
@@ -167,6 +174,10 @@ impl SmtpServer {
             .lock()
             .expect("lock")
             .push(address.to_owned());
+    }
+
+    pub fn refuse_login(&self) {
+        self.state.refuse_login.store(true, Ordering::SeqCst);
     }
 
     pub fn fail_next(&self, n: usize) {
@@ -249,7 +260,11 @@ async fn converse(
                 .collect();
             user = parts.get(1).cloned();
             password = parts.get(2).cloned();
-            "235 ok\r\n".into()
+            if state.refuse_login.load(Ordering::SeqCst) {
+                "535 authentication failed\r\n".into()
+            } else {
+                "235 ok\r\n".into()
+            }
         } else if upper.starts_with("AUTH LOGIN") {
             io.get_mut().write_all(b"334 VXNlcm5hbWU6\r\n").await?;
             line.clear();
@@ -267,7 +282,7 @@ async fn converse(
                 .map(|b| String::from_utf8_lossy(&b).into_owned());
             "235 ok\r\n".into()
         } else if upper.starts_with("MAIL FROM") {
-            if !tls {
+            if !tls && starttls.is_some() {
                 "530 must issue STARTTLS first\r\n".into()
             } else if state
                 .fail_next

@@ -204,7 +204,11 @@ pub async fn account_page(
     typed_email: String,
 ) -> Result<axum::response::Html<String>, AppError> {
     let notice = match &page.user {
-        Some(u) if state.mail.is_on() && u.role.at_least(crate::accounts::Role::Coordinator) => {
+        // Shown while mail is on, or to say why an address was not saved.
+        Some(u)
+            if (state.mail.is_on() || !email_errors.is_empty())
+                && u.role.at_least(crate::accounts::Role::Coordinator) =>
+        {
             let email = if email_errors.is_empty() {
                 crate::accounts::service::notice_email(&state.db, u.id)
                     .await?

@@ -16,6 +16,9 @@ pub struct Model {
     pub body: String,
     /// Set for mails that must go out once only (a reminder per task).
     pub dedupe_key: Option<String>,
+    /// After this a mail is no use (a reminder after the task, a question
+    /// after its link expired): it is given up instead of sent.
+    pub send_before: Option<DateTimeUtc>,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub claimed_by: Option<String>,

@@ -14,8 +14,49 @@ use crate::care::requests;
 use crate::db::Db;
 use crate::entity::{answer_link, match_};
 
-/// How long a link works.
+/// How long a link works at most.
 pub const VALID: chrono::Duration = chrono::Duration::days(7);
+
+/// The end of a link's life: the end of the day (in the Netherlands) a
+/// week from now, or the end of the task's day if that is sooner, so that
+/// the mail can say "tot en met" a day and mean it.
+pub fn until(now: DateTime<Utc>, task_day: Option<chrono::NaiveDate>) -> DateTime<Utc> {
+    let last_day = crate::web::time::local_day(now + VALID);
+    let last_day = match task_day {
+        Some(d) if d < last_day => d,
+        _ => last_day,
+    };
+    // A task day already past still gives the rest of today.
+    let last_day = last_day.max(crate::web::time::local_day(now));
+    last_day.succ_opt().map(start_of_day).unwrap_or(now + VALID)
+}
+
+/// Midnight at the start of `day` in the Netherlands, as an instant.
+pub fn start_of_day(day: chrono::NaiveDate) -> DateTime<Utc> {
+    let midnight = chrono::TimeZone::from_utc_datetime(&Utc, &day.and_time(chrono::NaiveTime::MIN));
+    midnight - crate::web::time::amsterdam_offset(midnight)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_works_through_a_whole_day() {
+        // 10:00 in Amsterdam (winter: UTC+1) on Monday 7 December 2026.
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 7, 9, 0, 0).unwrap();
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        // A week on, to the end of Monday 14 December (23:00 UTC).
+        let end = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 14, 23, 0, 0).unwrap();
+        assert_eq!(until(now, None), end);
+        // A task on Wednesday: through Wednesday.
+        let wed = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 9, 23, 0, 0).unwrap();
+        assert_eq!(until(now, Some(day(9))), wed);
+        // A task day already past: the rest of today.
+        let today = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 7, 23, 0, 0).unwrap();
+        assert_eq!(until(now, Some(day(1))), today);
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -41,12 +82,13 @@ pub async fn create<C: ConnectionTrait>(
     conn: &C,
     match_id: i32,
     now: DateTime<Utc>,
+    until: DateTime<Utc>,
 ) -> Result<String, sea_orm::DbErr> {
     let token = secret::random_token();
     answer_link::ActiveModel {
         match_id: Set(match_id),
         token_hash: Set(secret::hash(&token)),
-        expires_at: Set(now + VALID),
+        expires_at: Set(until),
         used_at: Set(None),
         created_at: Set(now),
         ..Default::default()

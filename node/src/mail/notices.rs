@@ -31,6 +31,8 @@ pub struct Notifier {
 pub enum AskedMail {
     /// Mail is off on this node.
     Off,
+    /// Mail is on, but the mail could not be queued.
+    Failed,
     /// The volunteer has no e-mail address.
     NoAddress,
     Queued,
@@ -98,6 +100,7 @@ impl Notifier {
                 subject: subject.to_owned(),
                 body: body.to_owned(),
                 dedupe_key: None,
+                send_before: None,
             };
             if outbox::enqueue(&txn, mail, now).await? {
                 n += 1;
@@ -195,8 +198,9 @@ impl Notifier {
             return Ok(AskedMail::NoAddress);
         };
         let now = Utc::now();
+        let until = links::until(now, r.date);
         let txn = self.db.write().begin().await?;
-        let token = links::create(&txn, m.id, now).await?;
+        let token = links::create(&txn, m.id, now, until).await?;
         let after_yes = if login {
             format!(
                 "Zegt u ja? Dan ziet u onder Mijn taken wie u helpt:\n{}",
@@ -209,13 +213,15 @@ impl Notifier {
             "Beste {},\n\n{} vraagt of u wilt helpen.\n\n\
              Soort hulp: {}\nWanneer: {}\n\n\
              Wilt u ja of nee zeggen? Dat kan met deze link, zonder wachtwoord:\n{}\n\n\
-             De link werkt één keer, tot {}.\n{after_yes}\n\nMet vriendelijke groet,\n{}",
+             De link werkt één keer, tot en met {}.\n{after_yes}\n\nMet vriendelijke groet,\n{}",
             person.name,
             self.name,
             r.category,
             r.when,
             self.link(&format!("/antwoord?code={token}")),
-            dutch::long_date(crate::web::time::local_day(now + links::VALID)),
+            dutch::long_date(crate::web::time::local_day(
+                until - chrono::Duration::seconds(1)
+            )),
             self.name,
         );
         let mail = Mail {
@@ -225,6 +231,7 @@ impl Notifier {
             subject: format!("Wilt u helpen? {}", capitalised(&r.category)),
             body,
             dedupe_key: Some(format!("asked:{}", m.id)),
+            send_before: Some(until),
         };
         outbox::enqueue(&txn, mail, now).await?;
         txn.commit().await?;
@@ -306,6 +313,8 @@ impl Notifier {
             ),
             body,
             dedupe_key: Some(format!("reminder:{}:{date}", m.id)),
+            // A reminder is no use once the day has begun.
+            send_before: r.date.map(links::start_of_day),
         };
         outbox::enqueue(self.db.write(), mail, now).await
     }
@@ -343,6 +352,7 @@ impl Notifier {
             subject: "Testbericht: e-mail werkt".into(),
             body,
             dedupe_key: None,
+            send_before: None,
         };
         outbox::enqueue(self.db.write(), mail, Utc::now()).await?;
         self.mailer.wake();
@@ -352,7 +362,7 @@ impl Notifier {
     /// After a volunteer was asked: their mail, if they can get one. A
     /// failure is logged; the question itself stands.
     pub async fn after_ask(&self, match_id: i32) -> AskedMail {
-        log_failure("asked", self.asked(match_id).await).unwrap_or(AskedMail::Off)
+        log_failure("asked", self.asked(match_id).await).unwrap_or(AskedMail::Failed)
     }
 
     /// After an answer: a volunteer's own "no" tells the coordinators (one

@@ -72,6 +72,8 @@ pub struct Mail {
     pub body: String,
     /// A mail with a key is queued once; a second one is dropped.
     pub dedupe_key: Option<String>,
+    /// Given up, not sent, if it cannot go out before this.
+    pub send_before: Option<DateTime<Utc>>,
 }
 
 /// Queues a mail on `conn` (a transaction where a link is made with it).
@@ -85,6 +87,7 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, mail: Mail, now: DateTime<Utc
         subject: Set(mail.subject),
         body: Set(mail.body),
         dedupe_key: Set(mail.dedupe_key),
+        send_before: Set(mail.send_before),
         attempts: Set(0),
         next_attempt_at: Set(now),
         created_at: Set(now),
@@ -178,10 +181,17 @@ pub async fn send_due(
         if claimed != 1 {
             continue;
         }
-        let outcome = inner
-            .transport
-            .send(&mail.recipient, &mail.subject, &mail.body)
-            .await;
+        let outcome = if mail.send_before.is_some_and(|b| b <= at) {
+            Err(super::smtp::SendError {
+                permanent: true,
+                code: "too_late".into(),
+            })
+        } else {
+            inner
+                .transport
+                .send(&mail.recipient, &mail.subject, &mail.body)
+                .await
+        };
         let attempts = mail.attempts + 1;
         let update = mail_outbox::Entity::update_many()
             .col_expr(mail_outbox::Column::Attempts, Expr::value(attempts))
@@ -287,6 +297,9 @@ pub struct Counts {
     pub failed: u64,
     /// The reply code of the last mail given up, if any.
     pub last_error: Option<String>,
+    /// The reply code of a mail still waiting after a failed attempt: a
+    /// wrong password or a server that is down shows here.
+    pub retry_error: Option<String>,
 }
 
 pub async fn counts(db: &Db) -> Result<Counts> {
@@ -311,10 +324,19 @@ pub async fn counts(db: &Db) -> Result<Counts> {
         .one(db.read())
         .await?
         .and_then(|m| m.last_error);
+    let retry_error = q()
+        .filter(mail_outbox::Column::SentAt.is_null())
+        .filter(mail_outbox::Column::FailedAt.is_null())
+        .filter(mail_outbox::Column::LastError.is_not_null())
+        .order_by_desc(mail_outbox::Column::Id)
+        .one(db.read())
+        .await?
+        .and_then(|m| m.last_error);
     Ok(Counts {
         waiting,
         sent,
         failed,
         last_error,
+        retry_error,
     })
 }

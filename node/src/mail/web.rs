@@ -108,7 +108,17 @@ async fn refused(state: &AppState, page: PageCtx, e: LinkError) -> Result<Respon
     let mut p = AnswerPage::new(page, heading);
     p.message = Some(message);
     p.phone = contact_phone(state).await?;
-    Ok((status, render(&p)?).into_response())
+    Ok(no_referrer((status, render(&p)?).into_response()))
+}
+
+/// The answer page's address holds the code: no other page may learn it
+/// from a Referer header.
+fn no_referrer(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        axum::http::header::REFERRER_POLICY,
+        axum::http::HeaderValue::from_static("no-referrer"),
+    );
+    response
 }
 
 async fn contact_phone(state: &AppState) -> Result<Option<String>, AppError> {
@@ -139,7 +149,7 @@ async fn answer_page(
         when: super::notices::when(r.wanted_date, &r.wanted_part),
     });
     p.code = q.code;
-    Ok(render(&p)?.into_response())
+    Ok(no_referrer(render(&p)?.into_response()))
 }
 
 async fn answer(
@@ -189,7 +199,7 @@ async fn answer(
         "answer.no_text"
     });
     p.tasks_link = accept && has_login;
-    Ok(render(&p)?.into_response())
+    Ok(no_referrer(render(&p)?.into_response()))
 }
 
 #[derive(Template)]
@@ -290,7 +300,12 @@ async fn save_own_address(
     Form(form): Form<AddressForm>,
 ) -> Result<Response, AppError> {
     user.require(Role::Coordinator)?;
-    match crate::accounts::service::set_notice_email(&state.db, user.0.id, &form.email).await {
+    let saved = if state.mail.is_on() {
+        crate::accounts::service::set_notice_email(&state.db, user.0.id, &form.email).await
+    } else {
+        Err(Invalid::one("email", "error.mail_off").into())
+    };
+    match saved {
         Ok(()) => Ok(flash_redirect("/account", "flash.notice_email_saved")),
         Err(crate::accounts::Error::Invalid(errors)) => {
             let p = crate::auth::web::account_page(

@@ -199,6 +199,7 @@ const FLASH_KEYS: &[&str] = &[
     "flash.signup_removed",
     "flash.matched_mailed",
     "flash.matched_no_email",
+    "flash.matched_mail_failed",
     "flash.notice_email_saved",
 ];
 

@@ -694,6 +694,7 @@ async fn match_volunteer(
             use crate::mail::notices::AskedMail;
             let flash = match state.notifier().await.after_ask(asked.id).await {
                 AskedMail::Off => "flash.matched",
+                AskedMail::Failed => "flash.matched_mail_failed",
                 AskedMail::Queued => "flash.matched_mailed",
                 AskedMail::NoAddress => "flash.matched_no_email",
             };
