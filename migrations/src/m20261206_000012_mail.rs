@@ -1,9 +1,14 @@
 //! E-mail notifications: a queue of mails waiting to be sent (kept only as
 //! long as needed: address and text are cleared once a mail is sent), the
 //! one-time answer links a volunteer gets when asked, and an optional
-//! e-mail address on an account for coordinators who want notices.
+//! e-mail address on an account for coordinators who want notices. Also
+//! folded search text for activities and accounts, so that their searches
+//! ignore case and accents like those of members and requests.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, Statement, Value};
+
+use crate::search;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -11,11 +16,64 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let conn = manager.get_connection();
+        let backend = manager.get_database_backend();
         if !manager.has_column("users", "email").await? {
-            manager
-                .get_connection()
-                .execute_unprepared("ALTER TABLE users ADD COLUMN email TEXT NULL")
+            conn.execute_unprepared("ALTER TABLE users ADD COLUMN email TEXT NULL")
                 .await?;
+        }
+        for table in ["users", "activities"] {
+            if !manager.has_column(table, "search_text").await? {
+                conn.execute_unprepared(&format!(
+                    "ALTER TABLE {table} ADD COLUMN search_text TEXT NOT NULL DEFAULT ''"
+                ))
+                .await?;
+            }
+        }
+        // Both tables are small (accounts, a few activities a week): one
+        // update per row is fine.
+        let users = conn
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT id, username, display_name FROM users",
+            ))
+            .await?;
+        for row in users {
+            let id: i32 = row.try_get("", "id")?;
+            let username: String = row.try_get("", "username")?;
+            let display_name: String = row.try_get("", "display_name")?;
+            conn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                numbered(backend, "UPDATE users SET search_text = ? WHERE id = ?"),
+                [
+                    Value::from(search::user_text(&username, &display_name)),
+                    Value::from(id),
+                ],
+            ))
+            .await?;
+        }
+        let activities = conn
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT id, title, place FROM activities",
+            ))
+            .await?;
+        for row in activities {
+            let id: i32 = row.try_get("", "id")?;
+            let title: String = row.try_get("", "title")?;
+            let place: Option<String> = row.try_get("", "place")?;
+            conn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                numbered(
+                    backend,
+                    "UPDATE activities SET search_text = ? WHERE id = ?",
+                ),
+                [
+                    Value::from(search::activity_text(&title, place.as_deref())),
+                    Value::from(id),
+                ],
+            ))
+            .await?;
         }
         manager
             .create_table(
@@ -157,14 +215,37 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        if manager.has_column("users", "email").await? {
-            manager
-                .get_connection()
-                .execute_unprepared("ALTER TABLE users DROP COLUMN email")
-                .await?;
+        let conn = manager.get_connection();
+        for (table, column) in [
+            ("users", "email"),
+            ("users", "search_text"),
+            ("activities", "search_text"),
+        ] {
+            if manager.has_column(table, column).await? {
+                conn.execute_unprepared(&format!("ALTER TABLE {table} DROP COLUMN {column}"))
+                    .await?;
+            }
         }
         Ok(())
     }
+}
+
+/// `?` placeholders as PostgreSQL numbers them.
+fn numbered(backend: sea_orm_migration::sea_orm::DatabaseBackend, sql: &str) -> String {
+    if backend != sea_orm_migration::sea_orm::DatabaseBackend::Postgres {
+        return sql.to_owned();
+    }
+    let mut n = 0;
+    sql.chars()
+        .map(|c| {
+            if c == '?' {
+                n += 1;
+                format!("${n}")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 #[derive(DeriveIden)]

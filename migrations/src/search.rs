@@ -48,6 +48,20 @@ pub fn member_text(
     .join(" ")
 }
 
+/// An activity's search text: its title and place.
+pub fn activity_text(title: &str, place: Option<&str>) -> String {
+    [Some(fold(title)), place.map(fold)]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// An account's search text: its user name and the name shown.
+pub fn user_text(username: &str, display_name: &str) -> String {
+    format!("{} {}", fold(username), fold(display_name))
+}
+
 /// A help request's own search text: the walk-in's name and the
 /// description (a member's name is searched through the member).
 pub fn request_text(walk_in_name: Option<&str>, description: Option<&str>) -> String {

@@ -22,6 +22,7 @@ pub mod network;
 pub mod ops;
 pub mod pagination;
 pub mod profile;
+pub mod search;
 pub mod serve;
 pub mod setup;
 pub mod telemetry;

@@ -10,6 +10,51 @@ pub struct FieldError {
     pub message: &'static str,
 }
 
+impl FieldError {
+    /// The label of the field as the forms show it, for error summaries
+    /// that name the field. The forms built from a `FormSpec` and the
+    /// public form name their own fields; this covers the rest, whose
+    /// field names mean the same wherever they occur.
+    pub fn label(&self) -> Option<&'static str> {
+        Some(match self.field {
+            "name" => "profile.name",
+            "place" => "profile.place",
+            "region" => "profile.region",
+            "kind" => "profile.kind",
+            "initiative_type" => "profile.initiative_type",
+            "base_url" => "profile.base_url",
+            "admin_name" | "display_name" => "user.display_name",
+            "admin_username" | "username" => "user.username",
+            "admin_password" | "password" => "user.password",
+            "current_password" => "account.current_password",
+            "role" => "user.role",
+            "volunteer" => "user.volunteer",
+            "email" => "account.notice_email",
+            "to" => "mail.test_to",
+            "title" => "knowledge.title_label",
+            "summary" => "knowledge.summary_label",
+            "body" => "knowledge.body_label",
+            "starts_at" => "knowledge.starts_label",
+            "ends_at" => "knowledge.ends_label",
+            "location" => "knowledge.location_label",
+            "themes" => "knowledge.themes",
+            "bottleneck_categories" => "knowledge.categories_label",
+            "links" => "knowledge.links_label",
+            "visibility" => "knowledge.visibility_label",
+            "own_theme" => "knowledge.own_theme_label",
+            "question" => "knowledge.question_label",
+            "category" => "bottleneck.category",
+            "description" => "bottleneck.description",
+            "since" => "bottleneck.since",
+            "solved_by" => "bottleneck.solved_by",
+            "status" => "bottleneck.status",
+            "hour_rate" => "figures.rate",
+            "periode" | "period" => "figures.period",
+            _ => return None,
+        })
+    }
+}
+
 /// A set of field errors; empty means valid.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Invalid(pub Vec<FieldError>);

@@ -884,3 +884,62 @@ async fn activities_have_a_place_times_sign_ups_and_a_public_agenda() {
     let html = day.page(koffie).await;
     assert!(html.contains("Aangemeld (0)"), "{html}");
 }
+
+#[tokio::test]
+async fn every_search_ignores_case_and_accents_and_takes_wildcards_literally() {
+    let day = Day::start().await;
+    let res = day
+        .coord
+        .post("/api/v1/activities")
+        .json(&json!({"date": "20-03-2027", "title": "Koffieochtend", "place": "Café de Linde"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    for q in ["KOFFIE", "cafe", "linde"] {
+        let found = json(
+            day.coord
+                .get(&format!("/api/v1/activities?q={q}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(found["total"], 1, "activities?q={q}: {found}");
+    }
+
+    let res = day
+        .admin
+        .post("/api/v1/users")
+        .json(&json!({"username": "renee", "display_name": "Renée Smit",
+                      "role": "coordinator", "password": "een lang wachtwoord 42"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    for q in ["RENEE", "smit", "renée"] {
+        let found = json(
+            day.admin
+                .get(&format!("/api/v1/users?q={q}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(found["total"], 1, "users?q={q}: {found}");
+    }
+
+    // What someone types is looked for as it is: % and _ are no wildcards.
+    day.member(json!({"name": "Truus Bakker"})).await;
+    for q in ["%25", "_", "%5C"] {
+        let found = json(
+            day.coord
+                .get(&format!("/api/v1/members?q={q}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(found["total"], 0, "members?q={q}: {found}");
+    }
+}

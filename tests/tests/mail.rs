@@ -694,7 +694,7 @@ async fn without_a_mail_server_nothing_is_queued_and_the_pages_say_so() {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains("href=\"#to\"") && html.contains("E-mail staat uit"),
+        html.contains("href=\"#to\"") && html.contains("Naar welk e-mailadres? E-mail staat uit"),
         "{html}"
     );
     // Nor can a coordinator give an address for notices: the page says why.

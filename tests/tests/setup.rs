@@ -45,6 +45,13 @@ async fn setup_form_reports_each_bad_field_and_keeps_values() {
     assert!(html.contains("href=\"#admin_password\""));
     assert!(html.contains("href=\"#base_url\""));
     assert!(html.contains("minstens 10 tekens"));
+    // The summary names each field by its label, not only what is wrong.
+    let summary = html
+        .split("error-summary")
+        .nth(1)
+        .and_then(|s| s.split("</div>").next())
+        .unwrap_or_default();
+    assert!(summary.contains("Wachtwoord:"), "{summary}");
     // What was typed is kept, except the password.
     assert!(html.contains("value=\"Zorgcoöperatie Hollandscheveld\""));
     assert!(!html.contains("value=\"kort\""));

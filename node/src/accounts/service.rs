@@ -99,6 +99,10 @@ pub async fn create_on<C: ConnectionTrait>(conn: &C, input: &NewAccount) -> Resu
     let hash = password::hash(input.password.clone()).await?;
     let now = Utc::now();
     let row = user::ActiveModel {
+        search_text: Set(noaber_migrations::search::user_text(
+            &username,
+            &display_name,
+        )),
         username: Set(username),
         display_name: Set(display_name),
         password_hash: Set(hash),
@@ -123,12 +127,10 @@ pub async fn create(db: &Db, input: &NewAccount) -> Result<Account> {
 pub async fn list(db: &Db, search: Option<&str>, page: PageRequest) -> Result<AccountList> {
     let mut query = user::Entity::find().order_by_asc(user::Column::Username);
     if let Some(q) = search.map(str::trim).filter(|q| !q.is_empty()) {
-        let q = q.to_lowercase();
-        query = query.filter(
-            sea_orm::Condition::any()
-                .add(user::Column::Username.contains(&q))
-                .add(user::Column::DisplayName.contains(&q)),
-        );
+        query = query.filter(crate::search::contains(
+            user::Column::SearchText,
+            &crate::search::fold(q),
+        ));
     }
     let paginator = query.paginate(db.read(), page.per_page);
     let total = paginator.num_items().await?;
@@ -211,8 +213,10 @@ pub async fn update(db: &Db, id: i32, change: &AccountChange) -> Result<Account>
         .await?
         .ok_or(Error::NotFound)?;
     let was_active_admin = current.role == Role::Admin.as_str() && !current.disabled;
+    let username = current.username.clone();
     let mut row: user::ActiveModel = current.into();
     if let Some(name) = display_name {
+        row.search_text = Set(noaber_migrations::search::user_text(&username, &name));
         row.display_name = Set(name);
     }
     if let Some(role) = role {

@@ -197,6 +197,10 @@ fn validate(input: &ActivityInput) -> Result<Checked> {
 }
 
 fn apply(row: &mut activity::ActiveModel, c: Checked) {
+    row.search_text = Set(noaber_migrations::search::activity_text(
+        &c.title,
+        c.place.as_deref(),
+    ));
     row.date = Set(c.date);
     row.title = Set(c.title);
     row.participants = Set(c.participants);
@@ -355,7 +359,10 @@ pub async fn upcoming_public(db: &Db, today: NaiveDate, limit: u64) -> Result<Ve
 pub async fn list(db: &Db, search: Option<&str>, page: PageRequest) -> Result<Page<Activity>> {
     let mut q = activity::Entity::find();
     if let Some(s) = search {
-        q = q.filter(activity::Column::Title.contains(s.trim()));
+        q = q.filter(crate::search::contains(
+            activity::Column::SearchText,
+            &crate::search::fold(s.trim()),
+        ));
     }
     let pages = q
         .order_by_desc(activity::Column::Date)

@@ -625,9 +625,10 @@ pub async fn volunteer_of_user(db: &Db, user_id: i32) -> Result<Option<i32>> {
 pub fn search_condition(text: &str) -> sea_orm::Condition {
     let folded = noaber_migrations::search::fold(text.trim());
     let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
-    let mut cond = sea_orm::Condition::any().add(member::Column::SearchText.contains(&folded));
+    let mut cond =
+        sea_orm::Condition::any().add(crate::search::contains(member::Column::SearchText, &folded));
     if digits.len() >= 4 && digits != folded {
-        cond = cond.add(member::Column::SearchText.contains(&digits));
+        cond = cond.add(crate::search::contains(member::Column::SearchText, &digits));
     }
     cond
 }

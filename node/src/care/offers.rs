@@ -112,8 +112,8 @@ pub async fn list(
         q = q.filter(
             sea_orm::Condition::any()
                 .add(offer::Column::VolunteerId.is_in(ids))
-                .add(offer::Column::Area.contains(s.trim()))
-                .add(offer::Column::Times.contains(s.trim())),
+                .add(crate::search::contains(offer::Column::Area, s.trim()))
+                .add(crate::search::contains(offer::Column::Times, s.trim())),
         );
     }
     let pages = q.paginate(db.read(), page.per_page);

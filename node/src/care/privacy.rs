@@ -241,6 +241,10 @@ async fn forget_account<C: ConnectionTrait>(conn: &C, user_id: i32) -> Result<()
     let mut row: user::ActiveModel = account.into();
     row.username = Set(format!("gewist-{user_id}"));
     row.display_name = Set("Gewist account".to_owned());
+    row.search_text = Set(noaber_migrations::search::user_text(
+        &format!("gewist-{user_id}"),
+        "Gewist account",
+    ));
     // Not a hash of anything: no password can ever match it.
     row.password_hash = Set("!gewist".to_owned());
     row.disabled = Set(true);

@@ -753,7 +753,10 @@ pub async fn list(db: &Db, filter: &ListFilter, page: PageRequest) -> Result<Pag
         q = q.filter(
             sea_orm::Condition::any()
                 .add(help_request::Column::MemberId.in_subquery(matching_members))
-                .add(help_request::Column::SearchText.contains(&folded)),
+                .add(crate::search::contains(
+                    help_request::Column::SearchText,
+                    &folded,
+                )),
         );
     }
     // A search scans descriptions. One scan collects the ids of the newest

@@ -18,6 +18,8 @@ pub struct Model {
     pub description: Option<String>,
     /// On the public agenda on the node's front page.
     pub public: bool,
+    /// Title and place, folded (see `noaber_migrations::search`).
+    pub search_text: String,
     pub created_by: Option<i32>,
     pub created_at: DateTimeUtc,
 }

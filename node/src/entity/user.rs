@@ -14,6 +14,8 @@ pub struct Model {
     pub disabled: bool,
     /// Where notices for a coordinator go; `None`: no mails.
     pub email: Option<String>,
+    /// User name and name shown, folded (see `noaber_migrations::search`).
+    pub search_text: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
