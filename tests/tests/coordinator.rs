@@ -943,3 +943,88 @@ async fn every_search_ignores_case_and_accents_and_takes_wildcards_literally() {
         assert_eq!(found["total"], 0, "members?q={q}: {found}");
     }
 }
+
+#[tokio::test]
+async fn activity_sign_ups_work_through_the_api_too() {
+    let day = Day::start().await;
+    let res = day
+        .coord
+        .post("/api/v1/activities")
+        .json(&json!({"date": "20-03-2027", "title": "Koffieochtend"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let id = json(res).await["id"].as_i64().unwrap();
+    let truus = day.member(json!({"name": "Truus Bakker"})).await;
+    let signups = format!("/api/v1/activities/{id}/signups");
+
+    let res = day
+        .coord
+        .post(&signups)
+        .json(&json!({"member_id": truus}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let detail = json(res).await;
+    assert_eq!(detail["signups"][0]["name"], "Truus Bakker");
+    let signup = detail["signups"][0]["id"].as_i64().unwrap();
+    // Once per person; an unknown person is named as the wrong field.
+    let again = day
+        .coord
+        .post(&signups)
+        .json(&json!({"member_id": truus}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let unknown = day
+        .coord
+        .post(&signups)
+        .json(&json!({"member_id": 999_999}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json(unknown).await["field"], "member_id");
+
+    let res = day
+        .coord
+        .put(&format!("/api/v1/activities/{id}"))
+        .json(&json!({"date": "20-03-2027", "title": "Koffieochtend in de Linde", "public": "ja"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(json(res).await["title"], "Koffieochtend in de Linde");
+
+    let res = day
+        .coord
+        .delete(&format!("{signups}/{signup}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let detail = json(
+        day.coord
+            .get(&format!("/api/v1/activities/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(detail["signups"], json!([]));
+    assert_eq!(detail["public"], true);
+
+    // Volunteers see no one's sign-ups.
+    let vol = day
+        .node
+        .api(&day.node.user_with_token("vera", "volunteer").await);
+    let res = vol
+        .get(&format!("/api/v1/activities/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}

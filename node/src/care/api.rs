@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Actor;
-use super::activities::{self, Activity, ActivityInput};
+use super::activities::{self, Activity, ActivityDetail, ActivityInput};
 use super::audit::{self, AuditLine};
 use super::categories::{self, Category};
 use super::hours::{self, HourEntry, HoursInput};
@@ -50,6 +50,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_offers, create_offer))
         .routes(routes!(list_hours, log_hours))
         .routes(routes!(list_activities, create_activity))
+        .routes(routes!(get_activity, update_activity))
+        .routes(routes!(sign_up))
+        .routes(routes!(remove_signup))
         .routes(routes!(list_categories, create_category))
         .routes(routes!(list_audit))
         .routes(routes!(monthly_stats))
@@ -559,6 +562,78 @@ async fn create_activity(
         StatusCode::CREATED,
         Json(activities::create(&state.db, actor, &input).await?),
     ))
+}
+
+/// One activity with who signed up (coordinators).
+#[utoipa::path(get, path = "/api/v1/activities/{id}", tag = "activities", params(("id" = i32, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = ActivityDetail), (status = 404, body = ErrorBody)))]
+async fn get_activity(
+    State(state): State<AppState>,
+    user: ApiUser,
+    IdPath(id): IdPath,
+) -> Result<Json<ActivityDetail>, AppError> {
+    let actor = coordinator(&user)?;
+    Ok(Json(activities::get(&state.db, actor, id).await?))
+}
+
+/// Changes an activity: every field as in a new one (coordinators).
+#[utoipa::path(put, path = "/api/v1/activities/{id}", tag = "activities", params(("id" = i32, Path)),
+    request_body = ActivityInput, security(("bearer" = [])),
+    responses((status = 200, body = Activity), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_activity(
+    State(state): State<AppState>,
+    user: ApiUser,
+    IdPath(id): IdPath,
+    ApiJson(input): ApiJson<ActivityInput>,
+) -> Result<Json<Activity>, AppError> {
+    let actor = coordinator(&user)?;
+    Ok(Json(
+        activities::update(&state.db, actor, id, &input).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignUpBody {
+    pub member_id: i32,
+}
+
+/// Signs a member up for an activity, once (coordinators); 409 the
+/// second time.
+#[utoipa::path(post, path = "/api/v1/activities/{id}/signups", tag = "activities", params(("id" = i32, Path)),
+    request_body = SignUpBody, security(("bearer" = [])),
+    responses((status = 201, body = ActivityDetail), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn sign_up(
+    State(state): State<AppState>,
+    user: ApiUser,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<SignUpBody>,
+) -> Result<(StatusCode, Json<ActivityDetail>), AppError> {
+    let actor = coordinator(&user)?;
+    activities::sign_up(&state.db, actor, id, body.member_id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(activities::get(&state.db, actor, id).await?),
+    ))
+}
+
+/// Takes a sign-up off an activity (coordinators).
+#[utoipa::path(delete, path = "/api/v1/activities/{id}/signups/{signup_id}", tag = "activities",
+    params(("id" = i32, Path), ("signup_id" = i32, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn remove_signup(
+    State(state): State<AppState>,
+    user: ApiUser,
+    axum::extract::Path((id, signup_id)): axum::extract::Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    let actor = coordinator(&user)?;
+    let (Ok(id), Ok(signup_id)) = (id.parse::<i32>(), signup_id.parse::<i32>()) else {
+        return Err(AppError::NotFound);
+    };
+    activities::remove_signup(&state.db, actor, id, signup_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Help categories of this node.
