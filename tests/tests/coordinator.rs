@@ -408,6 +408,22 @@ async fn the_home_page_and_the_list_show_what_needs_doing() {
     assert!(html.contains(&format!("href=\"/hulpvragen/{}\"", ids[1])));
     assert!(!html.contains(&format!("href=\"/hulpvragen/{}\"", ids[0])));
     assert!(html.contains("1 resultaat<"), "singular: {html}");
+
+    // Waiting for an answer: longest waiting first, an edit does not move it.
+    let vol = day.volunteer("Jan de Vries").await;
+    day.ask(ids[0], vol).await;
+    day.ask(ids[2], vol).await;
+    let (status, _) = day
+        .patch(ids[0], json!({"description": "vraag, gewijzigd"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let html = day.page("/").await;
+    assert!(
+        html.contains("Wacht op antwoord van een vrijwilliger (2)"),
+        "{html}"
+    );
+    let home = html.split("Wacht op antwoord").nth(1).unwrap_or_default();
+    assert!(pos(home, ids[0]) < pos(home, ids[2]), "{home}");
 }
 
 #[tokio::test]

@@ -124,7 +124,15 @@ pub async fn for_coordinator(db: &Db, actor: Actor, today: NaiveDate) -> Result<
         db,
         help_request::Entity::find()
             .filter(help_request::Column::Status.eq(Status::Asked.as_str()))
-            .order_by_asc(help_request::Column::UpdatedAt)
+            // Longest waiting first: by when the volunteer was asked, not
+            // by the request's last change (an edit would move it down).
+            .order_by(
+                sea_orm::sea_query::Expr::cust(
+                    "(SELECT MIN(matches.created_at) FROM matches \
+                     WHERE matches.request_id = help_requests.id AND matches.status = 'proposed')",
+                ),
+                sea_orm::Order::Asc,
+            )
             .order_by_asc(help_request::Column::Id),
     )
     .await?;
