@@ -567,6 +567,55 @@ async fn a_volunteer_login_is_made_for_a_volunteer() {
     );
     let hours = json(day.coord.get("/api/v1/hours").send().await.unwrap()).await;
     assert_eq!(hours["items"][0]["volunteer_id"], jan, "{hours}");
+
+    // An existing account made a volunteer's login is asked which
+    // volunteer too, and linked.
+    let res = day
+        .admin
+        .post("/api/v1/users")
+        .json(
+            &json!({"username": "piet", "display_name": "Piet", "role": "coordinator",
+                      "password": "fiets langs de vecht 8"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let piet_account = json(res).await["id"].as_i64().unwrap();
+    let piet = day.volunteer("Piet Smit").await;
+    let edit = format!("/gebruikers/{piet_account}");
+    let html = admin.get(&edit).await.text().await.unwrap();
+    assert!(
+        html.contains(&format!("<option value=\"{piet}\">Piet Smit</option>")),
+        "{html}"
+    );
+    let change = |volunteer: String| {
+        vec![
+            ("display_name", "Piet".to_owned()),
+            ("role", "volunteer".to_owned()),
+            ("password", String::new()),
+            ("volunteer", volunteer),
+        ]
+    };
+    let without = change(String::new());
+    let fields: Vec<(&str, &str)> = without.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = admin.submit(&edit, &edit, &fields).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("welke vrijwilliger dit is")
+    );
+    let with = change(piet.to_string());
+    let fields: Vec<(&str, &str)> = with.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = admin.submit(&edit, &edit, &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Linked: Piet is no longer offered, and the form asks no more.
+    let html = admin.get("/gebruikers/nieuw").await.text().await.unwrap();
+    assert!(!html.contains("Piet Smit"), "{html}");
+    let html = admin.get(&edit).await.text().await.unwrap();
+    assert!(!html.contains("id=\"volunteer\""), "{html}");
 }
 
 #[tokio::test]

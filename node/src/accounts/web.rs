@@ -83,8 +83,11 @@ struct FormPage {
     edit_id: Option<i32>,
     roles: [Role; 3],
     password_hint: &'static str,
-    /// Volunteers without a login, for a new volunteer account.
+    /// Volunteers without a login, for a volunteer account that has none.
     volunteers: Vec<(i32, String)>,
+    /// Whether the form asks which volunteer: for a new account, and for
+    /// one not linked to a volunteer yet.
+    ask_volunteer: bool,
 }
 
 fn form_page(page: PageCtx, form: UserFormView, errors: Invalid, edit_id: Option<i32>) -> FormPage {
@@ -94,6 +97,7 @@ fn form_page(page: PageCtx, form: UserFormView, errors: Invalid, edit_id: Option
         errors,
         edit_id,
         volunteers: Vec::new(),
+        ask_volunteer: edit_id.is_none(),
         roles: [Role::Volunteer, Role::Coordinator, Role::Admin],
         password_hint: if edit_id.is_some() {
             "user.password_reset_hint"
@@ -201,7 +205,15 @@ async fn edit_form(
         disabled: account.disabled,
         volunteer: String::new(),
     };
-    Ok(render(&form_page(page, view, Invalid::default(), Some(id)))?.into_response())
+    let mut p = form_page(page, view, Invalid::default(), Some(id));
+    if crate::care::members::volunteer_of_user(&state.db, id)
+        .await?
+        .is_none()
+    {
+        p.ask_volunteer = true;
+        p.volunteers = crate::care::members::volunteers_without_login(&state.db).await?;
+    }
+    Ok(render(&p)?.into_response())
 }
 
 async fn update(
@@ -214,12 +226,28 @@ async fn update(
     user.require(Role::Admin)?;
     let id = parse_id(&id)?;
     let account = service::get(&state.db, id).await?;
+    // An account that becomes a volunteer's login needs its volunteer,
+    // unless it has one already.
+    let linked = crate::care::members::volunteer_of_user(&state.db, id)
+        .await?
+        .is_some();
+    let free = if linked {
+        Vec::new()
+    } else {
+        crate::care::members::volunteers_without_login(&state.db).await?
+    };
+    let volunteer = if linked {
+        Ok(None)
+    } else {
+        chosen_volunteer(&form, &free)
+    };
     let change = AccountChange {
         display_name: Some(form.display_name.clone()),
         role: Some(form.role.clone()),
         disabled: Some(form.disabled.is_some()),
     };
     let result = async {
+        let volunteer = volunteer?;
         // Check the new password before changing anything, so that a weak
         // one leaves the account exactly as it was.
         if !form.password.is_empty() {
@@ -236,11 +264,19 @@ async fn update(
         if !form.password.is_empty() {
             service::set_password(&state.db, id, &form.password).await?;
         }
-        Ok::<_, Error>(())
+        Ok::<_, Error>(volunteer)
     }
     .await;
     let errors = match result {
-        Ok(()) => return Ok(flash_redirect("/gebruikers", "flash.saved")),
+        Ok(None) => return Ok(flash_redirect("/gebruikers", "flash.saved")),
+        Ok(Some(member_id)) => {
+            let flash = if crate::care::members::link_login(&state.db, member_id, id).await? {
+                "flash.volunteer_login_linked"
+            } else {
+                "flash.volunteer_login_not_linked"
+            };
+            return Ok(flash_redirect("/gebruikers", flash));
+        }
         Err(Error::Invalid(errors)) => errors,
         Err(Error::LastAdmin) => Invalid::one("role", "error.last_admin"),
         Err(e) => return Err(e.into()),
@@ -250,13 +286,12 @@ async fn update(
         display_name: form.display_name,
         role: form.role,
         disabled: form.disabled.is_some(),
-        volunteer: String::new(),
+        volunteer: form.volunteer,
     };
-    Ok((
-        StatusCode::UNPROCESSABLE_ENTITY,
-        render(&form_page(page, view, errors, Some(id)))?,
-    )
-        .into_response())
+    let mut p = form_page(page, view, errors, Some(id));
+    p.ask_volunteer = !linked;
+    p.volunteers = free;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response())
 }
 
 fn parse_id(raw: &str) -> Result<i32, AppError> {

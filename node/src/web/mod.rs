@@ -200,6 +200,8 @@ const FLASH_KEYS: &[&str] = &[
     "flash.matched_mailed",
     "flash.matched_no_email",
     "flash.matched_mail_failed",
+    "flash.volunteer_login_linked",
+    "flash.volunteer_login_not_linked",
     "flash.notice_email_saved",
 ];
 
