@@ -108,17 +108,7 @@ async fn refused(state: &AppState, page: PageCtx, e: LinkError) -> Result<Respon
     let mut p = AnswerPage::new(page, heading);
     p.message = Some(message);
     p.phone = contact_phone(state).await?;
-    Ok(no_referrer((status, render(&p)?).into_response()))
-}
-
-/// The answer page's address holds the code: no other page may learn it
-/// from a Referer header.
-fn no_referrer(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        axum::http::header::REFERRER_POLICY,
-        axum::http::HeaderValue::from_static("no-referrer"),
-    );
-    response
+    Ok((status, render(&p)?).into_response())
 }
 
 async fn contact_phone(state: &AppState) -> Result<Option<String>, AppError> {
@@ -149,7 +139,7 @@ async fn answer_page(
         when: super::notices::when(r.wanted_date, &r.wanted_part),
     });
     p.code = q.code;
-    Ok(no_referrer(render(&p)?.into_response()))
+    Ok(render(&p)?.into_response())
 }
 
 async fn answer(
@@ -199,7 +189,7 @@ async fn answer(
         "answer.no_text"
     });
     p.tasks_link = accept && has_login;
-    Ok(no_referrer(render(&p)?.into_response()))
+    Ok(render(&p)?.into_response())
 }
 
 #[derive(Template)]
