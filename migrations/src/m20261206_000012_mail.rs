@@ -2,8 +2,8 @@
 //! long as needed: address and text are cleared once a mail is sent), the
 //! one-time answer links a volunteer gets when asked, and an optional
 //! e-mail address on an account for coordinators who want notices. Also
-//! folded search text for activities and accounts, so that their searches
-//! ignore case and accents like those of members and requests.
+//! folded search text for activities, offers and accounts, so that their
+//! searches ignore case and accents like those of members and requests.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, Statement, Value};
@@ -22,7 +22,7 @@ impl MigrationTrait for Migration {
             conn.execute_unprepared("ALTER TABLE users ADD COLUMN email TEXT NULL")
                 .await?;
         }
-        for table in ["users", "activities"] {
+        for table in ["users", "activities", "offers"] {
             if !manager.has_column(table, "search_text").await? {
                 conn.execute_unprepared(&format!(
                     "ALTER TABLE {table} ADD COLUMN search_text TEXT NOT NULL DEFAULT ''"
@@ -47,6 +47,26 @@ impl MigrationTrait for Migration {
                 numbered(backend, "UPDATE users SET search_text = ? WHERE id = ?"),
                 [
                     Value::from(search::user_text(&username, &display_name)),
+                    Value::from(id),
+                ],
+            ))
+            .await?;
+        }
+        let offers = conn
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT id, area, times FROM offers",
+            ))
+            .await?;
+        for row in offers {
+            let id: i32 = row.try_get("", "id")?;
+            let area: String = row.try_get("", "area")?;
+            let times: String = row.try_get("", "times")?;
+            conn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                numbered(backend, "UPDATE offers SET search_text = ? WHERE id = ?"),
+                [
+                    Value::from(search::offer_text(&area, &times)),
                     Value::from(id),
                 ],
             ))
@@ -220,6 +240,7 @@ impl MigrationTrait for Migration {
             ("users", "email"),
             ("users", "search_text"),
             ("activities", "search_text"),
+            ("offers", "search_text"),
         ] {
             if manager.has_column(table, column).await? {
                 conn.execute_unprepared(&format!("ALTER TABLE {table} DROP COLUMN {column}"))

@@ -57,6 +57,12 @@ pub fn activity_text(title: &str, place: Option<&str>) -> String {
         .join(" ")
 }
 
+/// A standing offer's own search text: where and when (the volunteer's
+/// name is searched through the member).
+pub fn offer_text(area: &str, times: &str) -> String {
+    format!("{} {}", fold(area), fold(times))
+}
+
 /// An account's search text: its user name and the name shown.
 pub fn user_text(username: &str, display_name: &str) -> String {
     format!("{} {}", fold(username), fold(display_name))

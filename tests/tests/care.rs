@@ -96,7 +96,7 @@ impl Care {
         body["id"].as_i64().unwrap()
     }
 
-    async fn audit_count(&self, member: i64, action: &str) -> usize {
+    pub(crate) async fn audit_count(&self, member: i64, action: &str) -> usize {
         let page = json(
             self.admin
                 .get(&format!("/api/v1/audit?member_id={member}&per_page=100"))

@@ -409,12 +409,13 @@ async fn the_home_page_and_the_list_show_what_needs_doing() {
     assert!(!html.contains(&format!("href=\"/hulpvragen/{}\"", ids[0])));
     assert!(html.contains("1 resultaat<"), "singular: {html}");
 
-    // Waiting for an answer: longest waiting first, an edit does not move it.
+    // Waiting for an answer: longest waiting first, an edit does not move it
+    // (asked in the opposite order of the ids, so id order cannot pass).
     let vol = day.volunteer("Jan de Vries").await;
-    day.ask(ids[0], vol).await;
     day.ask(ids[2], vol).await;
+    day.ask(ids[0], vol).await;
     let (status, _) = day
-        .patch(ids[0], json!({"description": "vraag, gewijzigd"}))
+        .patch(ids[2], json!({"description": "vraag, gewijzigd"}))
         .await;
     assert_eq!(status, StatusCode::OK);
     let html = day.page("/").await;
@@ -423,7 +424,7 @@ async fn the_home_page_and_the_list_show_what_needs_doing() {
         "{html}"
     );
     let home = html.split("Wacht op antwoord").nth(1).unwrap_or_default();
-    assert!(pos(home, ids[0]) < pos(home, ids[2]), "{home}");
+    assert!(pos(home, ids[2]) < pos(home, ids[0]), "{home}");
 }
 
 #[tokio::test]
@@ -616,6 +617,41 @@ async fn a_volunteer_login_is_made_for_a_volunteer() {
     assert!(!html.contains("Piet Smit"), "{html}");
     let html = admin.get(&edit).await.text().await.unwrap();
     assert!(!html.contains("id=\"volunteer\""), "{html}");
+
+    // An old volunteer account without a volunteer (made on the command
+    // line) can still be renamed and disabled without choosing one.
+    let res = day
+        .admin
+        .post("/api/v1/users")
+        .json(
+            &json!({"username": "oud", "display_name": "Oud", "role": "volunteer",
+                      "password": "fiets langs de vecht 9"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let old = json(res).await["id"].as_i64().unwrap();
+    let edit = format!("/gebruikers/{old}");
+    let res = admin
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("display_name", "Oud account"),
+                ("role", "volunteer"),
+                ("password", ""),
+                ("volunteer", ""),
+                ("disabled", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
 }
 
 #[tokio::test]
@@ -976,13 +1012,13 @@ async fn every_search_ignores_case_and_accents_and_takes_wildcards_literally() {
     let res = day
         .admin
         .post("/api/v1/users")
-        .json(&json!({"username": "renee", "display_name": "Renée Smit",
+        .json(&json!({"username": "rsmit", "display_name": "Renée Smit",
                       "role": "coordinator", "password": "een lang wachtwoord 42"}))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
-    for q in ["RENEE", "smit", "renée"] {
+    for q in ["RENEE", "renee%20smit"] {
         let found = json(
             day.admin
                 .get(&format!("/api/v1/users?q={q}"))
@@ -992,6 +1028,32 @@ async fn every_search_ignores_case_and_accents_and_takes_wildcards_literally() {
         )
         .await;
         assert_eq!(found["total"], 1, "users?q={q}: {found}");
+    }
+
+    // Offers: where and when.
+    let vol = day.volunteer("Jan de Vries").await;
+    let cat = day.category("boodschappen").await;
+    let res = day
+        .coord
+        .post("/api/v1/offers")
+        .json(
+            &json!({"volunteer_id": vol.to_string(), "category_id": cat.to_string(),
+                      "area": "Zuid-Oost", "times": "Dinsdagochtend", "note": ""}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    for q in ["zuid-oost", "DINSDAG"] {
+        let found = json(
+            day.coord
+                .get(&format!("/api/v1/offers?q={q}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(found["total"], 1, "offers?q={q}: {found}");
     }
 
     // What someone types is looked for as it is: % and _ are no wildcards.
@@ -1064,6 +1126,8 @@ async fn activity_sign_ups_work_through_the_api_too() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(json(res).await["title"], "Koffieochtend in de Linde");
 
+    // Who came to what is the person's data: changes are audited.
+    assert_eq!(day.audit_count(truus, "update").await, 1);
     let res = day
         .coord
         .delete(&format!("{signups}/{signup}"))
@@ -1071,6 +1135,14 @@ async fn activity_sign_ups_work_through_the_api_too() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(day.audit_count(truus, "update").await, 2);
+    let res = day
+        .coord
+        .delete(&format!("{signups}/{signup}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let detail = json(
         day.coord
             .get(&format!("/api/v1/activities/{id}"))

@@ -236,11 +236,25 @@ async fn update(
     } else {
         crate::care::members::volunteers_without_login(&state.db).await?
     };
-    let volunteer = if linked {
-        Ok(None)
-    } else {
-        chosen_volunteer(&form, &free)
-    };
+    // Asked only when the account becomes a volunteer's login now (or a
+    // volunteer was chosen): an old unlinked volunteer account (made on the
+    // command line, or of an erased volunteer) can still be renamed or
+    // disabled.
+    let becomes_volunteer =
+        account.role != Role::Volunteer && form.role == Role::Volunteer.as_str();
+    // Demoting the last admin is refused below, whatever else: that error
+    // comes first, not a question about a volunteer.
+    let demotes_last_admin = account.role == Role::Admin
+        && !account.disabled
+        && (form.role != Role::Admin.as_str() || form.disabled.is_some())
+        && service::active_admins(state.db.read()).await? <= 1;
+    let volunteer =
+        if demotes_last_admin || linked || (!becomes_volunteer && form.volunteer.trim().is_empty())
+        {
+            Ok(None)
+        } else {
+            chosen_volunteer(&form, &free)
+        };
     let change = AccountChange {
         display_name: Some(form.display_name.clone()),
         role: Some(form.role.clone()),

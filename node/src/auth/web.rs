@@ -204,20 +204,17 @@ pub async fn account_page(
     typed_email: String,
 ) -> Result<axum::response::Html<String>, AppError> {
     let notice = match &page.user {
-        // Shown while mail is on, or to say why an address was not saved.
-        Some(u)
-            if (state.mail.is_on() || !email_errors.is_empty())
-                && u.role.at_least(crate::accounts::Role::Coordinator) =>
-        {
-            let email = if email_errors.is_empty() {
-                crate::accounts::service::notice_email(&state.db, u.id)
-                    .await?
-                    .unwrap_or_default()
-            } else {
-                typed_email
-            };
-            Some(NoticeAddress {
-                email,
+        Some(u) if u.role.at_least(crate::accounts::Role::Coordinator) => {
+            let stored = crate::accounts::service::notice_email(&state.db, u.id).await?;
+            // Shown while mail is on, to say why an address was not saved,
+            // and while one is stored, so that it can be removed.
+            let show = state.mail.is_on() || !email_errors.is_empty() || stored.is_some();
+            show.then(|| NoticeAddress {
+                email: if email_errors.is_empty() {
+                    stored.unwrap_or_default()
+                } else {
+                    typed_email
+                },
                 errors: email_errors,
             })
         }

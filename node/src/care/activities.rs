@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -314,8 +314,15 @@ pub async fn sign_up(db: &Db, actor: Actor, activity_id: i32, member_id: i32) ->
         ..Default::default()
     };
     // The unique index decides when two coordinators add the same person.
-    match row.insert(db.write()).await {
-        Ok(_) => Ok(()),
+    let txn = db.write().begin().await?;
+    match row.insert(&txn).await {
+        Ok(_) => {
+            // Who came to what is part of the person's data (and their export).
+            super::audit::record(&txn, actor, super::audit::Action::Update, Some(member_id))
+                .await?;
+            txn.commit().await?;
+            Ok(())
+        }
         Err(e)
             if matches!(
                 e.sql_err(),
@@ -332,11 +339,24 @@ pub async fn remove_signup(db: &Db, actor: Actor, activity_id: i32, signup_id: i
     if !actor.is_coordinator() {
         return Err(Error::Forbidden);
     }
-    activity_signup::Entity::delete_many()
-        .filter(activity_signup::Column::Id.eq(signup_id))
+    let row = activity_signup::Entity::find_by_id(signup_id)
         .filter(activity_signup::Column::ActivityId.eq(activity_id))
-        .exec(db.write())
+        .one(db.read())
+        .await?
+        .ok_or(Error::NotFound)?;
+    let txn = db.write().begin().await?;
+    activity_signup::Entity::delete_by_id(row.id)
+        .exec(&txn)
         .await?;
+    // Who came to what is part of the person's data (and their export).
+    super::audit::record(
+        &txn,
+        actor,
+        super::audit::Action::Update,
+        Some(row.member_id),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -70,6 +70,7 @@ pub async fn create(db: &Db, actor: Actor, input: &OfferInput) -> Result<Offer> 
     }
     e.into_result()?;
     let row = offer::ActiveModel {
+        search_text: Set(noaber_migrations::search::offer_text(&area, &times)),
         volunteer_id: Set(volunteer_id),
         category_id: Set(category_id),
         area: Set(area),
@@ -112,8 +113,10 @@ pub async fn list(
         q = q.filter(
             sea_orm::Condition::any()
                 .add(offer::Column::VolunteerId.is_in(ids))
-                .add(crate::search::contains(offer::Column::Area, s.trim()))
-                .add(crate::search::contains(offer::Column::Times, s.trim())),
+                .add(crate::search::contains(
+                    offer::Column::SearchText,
+                    &crate::search::fold(s.trim()),
+                )),
         );
     }
     let pages = q.paginate(db.read(), page.per_page);

@@ -128,8 +128,9 @@ pub async fn for_coordinator(db: &Db, actor: Actor, today: NaiveDate) -> Result<
             // by the request's last change (an edit would move it down).
             .order_by(
                 sea_orm::sea_query::Expr::cust(
-                    "(SELECT MIN(matches.created_at) FROM matches \
-                     WHERE matches.request_id = help_requests.id AND matches.status = 'proposed')",
+                    "COALESCE((SELECT MIN(matches.created_at) FROM matches \
+                     WHERE matches.request_id = help_requests.id AND matches.status = 'proposed'), \
+                     help_requests.updated_at)",
                 ),
                 sea_orm::Order::Asc,
             )

@@ -13,6 +13,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub note: Option<String>,
     pub active: bool,
+    /// Area and times, folded (see `noaber_migrations::search`).
+    pub search_text: String,
     pub created_by: Option<i32>,
     pub created_at: DateTimeUtc,
 }

@@ -290,7 +290,8 @@ async fn save_own_address(
     Form(form): Form<AddressForm>,
 ) -> Result<Response, AppError> {
     user.require(Role::Coordinator)?;
-    let saved = if state.mail.is_on() {
+    // Clearing an address is always possible, also with mail off.
+    let saved = if state.mail.is_on() || form.email.trim().is_empty() {
         crate::accounts::service::set_notice_email(&state.db, user.0.id, &form.email).await
     } else {
         Err(Invalid::one("email", "error.mail_off").into())
