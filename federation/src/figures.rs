@@ -19,6 +19,22 @@ pub enum Period {
 #[error("geen periode: gebruik 2026, 2026-Q3 of 2026-10")]
 pub struct BadPeriod;
 
+/// The months in Dutch, January first (also for dates in the node's mails).
+pub const MONTHS_NL: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
 impl Period {
     pub fn parse(s: &str) -> Result<Self, BadPeriod> {
         let s = s.trim();
@@ -117,20 +133,7 @@ impl Period {
 
     /// In Dutch, for pages: "oktober 2026", "3e kwartaal 2026", "2026".
     pub fn dutch(self) -> String {
-        const MONTHS: [&str; 12] = [
-            "januari",
-            "februari",
-            "maart",
-            "april",
-            "mei",
-            "juni",
-            "juli",
-            "augustus",
-            "september",
-            "oktober",
-            "november",
-            "december",
-        ];
+        const MONTHS: [&str; 12] = MONTHS_NL;
         match self {
             Self::Year(y) => y.to_string(),
             Self::Quarter(y, q) => format!("{q}e kwartaal {y}"),

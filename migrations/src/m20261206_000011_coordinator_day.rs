@@ -104,7 +104,7 @@ impl MigrationTrait for Migration {
             let text = search::request_text(walk_in.as_deref(), description.as_deref());
             conn.execute_raw(Statement::from_sql_and_values(
                 backend,
-                placeholders(
+                crate::search::numbered(
                     backend,
                     "UPDATE help_requests SET search_text = ? WHERE id = ?",
                 ),
@@ -131,7 +131,7 @@ impl MigrationTrait for Migration {
             );
             conn.execute_raw(Statement::from_sql_and_values(
                 backend,
-                placeholders(backend, "UPDATE members SET search_text = ? WHERE id = ?"),
+                crate::search::numbered(backend, "UPDATE members SET search_text = ? WHERE id = ?"),
                 [Value::from(text), Value::from(id)],
             ))
             .await?;
@@ -187,22 +187,4 @@ enum ActivitySignups {
     MemberId,
     CreatedBy,
     CreatedAt,
-}
-
-/// `?` placeholders as the backend wants them (`$1`, `$2` on PostgreSQL).
-fn placeholders(backend: sea_orm_migration::sea_orm::DatabaseBackend, sql: &str) -> String {
-    if backend != sea_orm_migration::sea_orm::DatabaseBackend::Postgres {
-        return sql.to_owned();
-    }
-    let mut n = 0;
-    sql.chars()
-        .map(|c| {
-            if c == '?' {
-                n += 1;
-                format!("${n}")
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }

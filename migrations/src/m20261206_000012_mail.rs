@@ -44,7 +44,7 @@ impl MigrationTrait for Migration {
             let display_name: String = row.try_get("", "display_name")?;
             conn.execute_raw(Statement::from_sql_and_values(
                 backend,
-                numbered(backend, "UPDATE users SET search_text = ? WHERE id = ?"),
+                crate::search::numbered(backend, "UPDATE users SET search_text = ? WHERE id = ?"),
                 [
                     Value::from(search::user_text(&username, &display_name)),
                     Value::from(id),
@@ -64,7 +64,7 @@ impl MigrationTrait for Migration {
             let times: String = row.try_get("", "times")?;
             conn.execute_raw(Statement::from_sql_and_values(
                 backend,
-                numbered(backend, "UPDATE offers SET search_text = ? WHERE id = ?"),
+                crate::search::numbered(backend, "UPDATE offers SET search_text = ? WHERE id = ?"),
                 [
                     Value::from(search::offer_text(&area, &times)),
                     Value::from(id),
@@ -84,7 +84,7 @@ impl MigrationTrait for Migration {
             let place: Option<String> = row.try_get("", "place")?;
             conn.execute_raw(Statement::from_sql_and_values(
                 backend,
-                numbered(
+                crate::search::numbered(
                     backend,
                     "UPDATE activities SET search_text = ? WHERE id = ?",
                 ),
@@ -249,24 +249,6 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-}
-
-/// `?` placeholders as PostgreSQL numbers them.
-fn numbered(backend: sea_orm_migration::sea_orm::DatabaseBackend, sql: &str) -> String {
-    if backend != sea_orm_migration::sea_orm::DatabaseBackend::Postgres {
-        return sql.to_owned();
-    }
-    let mut n = 0;
-    sql.chars()
-        .map(|c| {
-            if c == '?' {
-                n += 1;
-                format!("${n}")
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 #[derive(DeriveIden)]

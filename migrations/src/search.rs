@@ -5,7 +5,28 @@
 //! It lives here because a migration fills the stored text for existing
 //! rows and the node fills it for new ones; one definition keeps them equal.
 
+use sea_orm_migration::sea_orm::DatabaseBackend;
 use unicode_normalization::UnicodeNormalization;
+
+/// `?` placeholders as the backend wants them: PostgreSQL numbers them
+/// (`$1`, `$2`), SQLite takes them as they are. For the migrations that
+/// fill search text row by row.
+pub(crate) fn numbered(backend: DatabaseBackend, sql: &str) -> String {
+    if backend != DatabaseBackend::Postgres {
+        return sql.to_owned();
+    }
+    let mut n = 0;
+    sql.chars()
+        .map(|c| {
+            if c == '?' {
+                n += 1;
+                format!("${n}")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
 
 /// Lower case, without accents (é → e, ï → i, ø → o), ĳ as ij, ß as ss.
 pub fn fold(text: &str) -> String {

@@ -96,6 +96,19 @@ impl Care {
         body["id"].as_i64().unwrap()
     }
 
+    /// Asks `volunteer` for `request` through the API; the match id.
+    pub(crate) async fn ask(&self, request: i64, volunteer: i64) -> i64 {
+        let res = self
+            .coord
+            .post(&format!("/api/v1/requests/{request}/match"))
+            .json(&json!({"volunteer_id": volunteer}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        json(res).await["id"].as_i64().unwrap()
+    }
+
     pub(crate) async fn audit_count(&self, member: i64, action: &str) -> usize {
         let page = json(
             self.admin

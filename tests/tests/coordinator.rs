@@ -54,19 +54,6 @@ impl Day {
         json(res).await["id"].as_i64().unwrap()
     }
 
-    /// Asks `volunteer` for `request`; the match id.
-    async fn ask(&self, request: i64, volunteer: i64) -> i64 {
-        let res = self
-            .coord
-            .post(&format!("/api/v1/requests/{request}/match"))
-            .json(&json!({"volunteer_id": volunteer}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::CREATED);
-        json(res).await["id"].as_i64().unwrap()
-    }
-
     /// A request sent in through the public form, as a resident would.
     async fn public_request(&self, name: &str, contact: &str, text: &str) -> i64 {
         let visitor = self.node.browser();
@@ -986,6 +973,13 @@ async fn activities_have_a_place_times_sign_ups_and_a_public_agenda() {
     assert!(html.contains("Aangemeld (0)"), "{html}");
 }
 
+/// How many results a list in the API has in all.
+async fn total(api: &noaber_tests::Api, path: &str) -> i64 {
+    json(api.get(path).send().await.unwrap()).await["total"]
+        .as_i64()
+        .unwrap_or(-1)
+}
+
 #[tokio::test]
 async fn every_search_ignores_case_and_accents_and_takes_wildcards_literally() {
     let day = Day::start().await;
@@ -998,15 +992,11 @@ async fn every_search_ignores_case_and_accents_and_takes_wildcards_literally() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     for q in ["KOFFIE", "cafe", "linde"] {
-        let found = json(
-            day.coord
-                .get(&format!("/api/v1/activities?q={q}"))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(found["total"], 1, "activities?q={q}: {found}");
+        assert_eq!(
+            total(&day.coord, &format!("/api/v1/activities?q={q}")).await,
+            1,
+            "/api/v1/activities?q={q}"
+        );
     }
 
     let res = day
@@ -1019,15 +1009,11 @@ async fn every_search_ignores_case_and_accents_and_takes_wildcards_literally() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     for q in ["RENEE", "renee%20smit"] {
-        let found = json(
-            day.admin
-                .get(&format!("/api/v1/users?q={q}"))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(found["total"], 1, "users?q={q}: {found}");
+        assert_eq!(
+            total(&day.admin, &format!("/api/v1/users?q={q}")).await,
+            1,
+            "/api/v1/users?q={q}"
+        );
     }
 
     // Offers: where and when.
@@ -1045,29 +1031,21 @@ async fn every_search_ignores_case_and_accents_and_takes_wildcards_literally() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     for q in ["zuid-oost", "DINSDAG"] {
-        let found = json(
-            day.coord
-                .get(&format!("/api/v1/offers?q={q}"))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(found["total"], 1, "offers?q={q}: {found}");
+        assert_eq!(
+            total(&day.coord, &format!("/api/v1/offers?q={q}")).await,
+            1,
+            "/api/v1/offers?q={q}"
+        );
     }
 
     // What someone types is looked for as it is: % and _ are no wildcards.
     day.member(json!({"name": "Truus Bakker"})).await;
     for q in ["%25", "_", "%5C"] {
-        let found = json(
-            day.coord
-                .get(&format!("/api/v1/members?q={q}"))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(found["total"], 0, "members?q={q}: {found}");
+        assert_eq!(
+            total(&day.coord, &format!("/api/v1/members?q={q}")).await,
+            0,
+            "/api/v1/members?q={q}"
+        );
     }
 }
 

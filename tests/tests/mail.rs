@@ -58,20 +58,8 @@ impl Mailing {
         assert!(page.contains("value=\"cora@zuid.example.nl\""), "{page}");
     }
 
-    /// A volunteer with an e-mail address (or none).
     async fn volunteer(&self, name: &str, email: Option<&str>) -> i64 {
-        let id = self
-            .member(json!({"name": name, "phone": "06-11112222", "email": email.unwrap_or("")}))
-            .await;
-        let res = self
-            .coord
-            .put(&format!("/api/v1/members/{id}/volunteer"))
-            .json(&json!({"skills": [], "areas": "Oost", "availability": [], "max_tasks_per_week": "3"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-        id
+        volunteer(&self.care, name, email).await
     }
 
     /// Truus Bakker asks for shopping help on `date`; the request's id.
@@ -127,17 +115,7 @@ impl Mailing {
     }
 
     async fn count(&self, sql: &str) -> i64 {
-        let db = self.db().await;
-        let row = db
-            .read()
-            .query_one_raw(Statement::from_string(
-                db.read().get_database_backend(),
-                sql,
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get_by_index::<i64>(0).unwrap()
+        count(&self.db().await, sql).await
     }
 
     /// Sends a test mail from the admin's page and waits for it: whatever
@@ -493,17 +471,7 @@ async fn a_reminder_goes_once_the_day_before_and_failures_are_retried_or_given_u
     let today = noaber_node::web::time::today();
     let tomorrow = today + Duration::days(1);
     let req = m.truus_asks(&tomorrow.format("%d-%m-%Y").to_string()).await;
-    let match_id = json(
-        m.coord
-            .post(&format!("/api/v1/requests/{req}/match"))
-            .json(&json!({"volunteer_id": jan}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
+    let match_id = m.ask(req, jan).await;
     m.smtp.wait_for(1).await;
     let res = m
         .coord
@@ -633,14 +601,7 @@ async fn a_reminder_goes_once_the_day_before_and_failures_are_retried_or_given_u
     m.smtp.fail_next(1000);
     let piet = m.volunteer("Piet Smit", Some("piet@example.nl")).await;
     let other = m.truus_asks(&tomorrow.format("%d-%m-%Y").to_string()).await;
-    let res = m
-        .coord
-        .post(&format!("/api/v1/requests/{other}/match"))
-        .json(&json!({"volunteer_id": piet}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
+    m.ask(other, piet).await;
     let waiting =
         format!("SELECT COUNT(*) FROM mail_outbox WHERE member_id = {piet} AND sent_at IS NULL");
     assert_eq!(m.count(&waiting).await, 1);
@@ -713,17 +674,7 @@ async fn without_a_mail_server_nothing_is_queued_and_the_pages_say_so() {
         StatusCode::FORBIDDEN
     );
 
-    let id = care
-        .member(json!({"name": "Jan de Vries", "email": "jan@example.nl"}))
-        .await;
-    let res = care
-        .coord
-        .put(&format!("/api/v1/members/{id}/volunteer"))
-        .json(&json!({"skills": [], "areas": "", "availability": [], "max_tasks_per_week": "3"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    let id = volunteer(&care, "Jan de Vries", Some("jan@example.nl")).await;
     let asker = care.member(json!({"name": "Truus Bakker"})).await;
     let cat = care.category("boodschappen").await;
     let req = care.request(asker, cat, "").await;
@@ -745,16 +696,39 @@ async fn without_a_mail_server_nothing_is_queued_and_the_pages_say_so() {
     let db = noaber_node::db::Db::connect(&care.node.settings)
         .await
         .unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM mail_outbox").await, 0);
+}
+
+/// A volunteer with an e-mail address (or none).
+async fn volunteer(care: &Care, name: &str, email: Option<&str>) -> i64 {
+    let id = care
+        .member(json!({"name": name, "phone": "06-11112222", "email": email.unwrap_or("")}))
+        .await;
+    let res = care
+        .coord
+        .put(&format!("/api/v1/members/{id}/volunteer"))
+        .json(
+            &json!({"skills": [], "areas": "Oost", "availability": [], "max_tasks_per_week": "3"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    id
+}
+
+/// The first column of the first row of `sql`, as a number.
+async fn count(db: &noaber_node::db::Db, sql: &str) -> i64 {
     let row = db
         .read()
         .query_one_raw(Statement::from_string(
             db.read().get_database_backend(),
-            "SELECT COUNT(*) FROM mail_outbox",
+            sql,
         ))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 0);
+    row.try_get_by_index::<i64>(0).unwrap()
 }
 
 /// A node without mail of its own (no worker sends), and a sender with
@@ -824,16 +798,7 @@ async fn mail_never_goes_in_the_clear_or_to_an_untrusted_server_and_a_refused_lo
 
     // All three wait for another attempt; none was given up.
     let db2 = noaber_node::db::Db::connect(&node.settings).await.unwrap();
-    let row = db2
-        .read()
-        .query_one_raw(Statement::from_string(
-            db2.read().get_database_backend(),
-            waiting,
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 3);
+    assert_eq!(count(&db2, waiting).await, 3);
     let counts = outbox::counts(&db2).await.unwrap();
     assert_eq!(counts.failed, 0);
     assert_eq!(counts.retry_error.as_deref(), Some("535"));

@@ -45,20 +45,7 @@ pub fn long_date(d: NaiveDate) -> String {
         "zaterdag",
         "zondag",
     ];
-    const MONTHS: [&str; 12] = [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
+    const MONTHS: [&str; 12] = noaber_federation::figures::MONTHS_NL;
     let day = DAYS[d.weekday().num_days_from_monday() as usize];
     let month = MONTHS[d.month0() as usize];
     format!("{day} {} {month} {}", d.day(), d.year())
