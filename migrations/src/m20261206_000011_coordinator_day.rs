@@ -7,7 +7,7 @@
 //! of who signed up.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, Statement, Value};
+use sea_orm_migration::sea_orm::ConnectionTrait;
 
 use crate::search;
 
@@ -18,7 +18,6 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let conn = manager.get_connection();
-        let backend = manager.get_database_backend();
         if !manager.has_column("help_requests", "search_text").await? {
             conn.execute_unprepared(
                 "ALTER TABLE help_requests ADD COLUMN search_text TEXT NOT NULL DEFAULT ''",
@@ -91,51 +90,32 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        let requests = conn
-            .query_all_raw(Statement::from_string(
-                backend,
-                "SELECT id, walk_in_name, description FROM help_requests",
-            ))
-            .await?;
-        for row in requests {
-            let id: i32 = row.try_get("", "id")?;
+        search::refill(conn, "help_requests", "walk_in_name, description", |row| {
             let walk_in: Option<String> = row.try_get("", "walk_in_name")?;
             let description: Option<String> = row.try_get("", "description")?;
-            let text = search::request_text(walk_in.as_deref(), description.as_deref());
-            conn.execute_raw(Statement::from_sql_and_values(
-                backend,
-                crate::search::numbered(
-                    backend,
-                    "UPDATE help_requests SET search_text = ? WHERE id = ?",
-                ),
-                [Value::from(text), Value::from(id)],
+            Ok(search::request_text(
+                walk_in.as_deref(),
+                description.as_deref(),
             ))
-            .await?;
-        }
-        let members = conn
-            .query_all_raw(Statement::from_string(
-                backend,
-                "SELECT id, name, phone, email, postcode, neighbourhood FROM members",
-            ))
-            .await?;
-        for row in members {
-            let id: i32 = row.try_get("", "id")?;
-            let name: String = row.try_get("", "name")?;
-            let get = |col: &str| row.try_get::<Option<String>>("", col);
-            let text = search::member_text(
-                &name,
-                get("phone")?.as_deref(),
-                get("email")?.as_deref(),
-                get("postcode")?.as_deref(),
-                get("neighbourhood")?.as_deref(),
-            );
-            conn.execute_raw(Statement::from_sql_and_values(
-                backend,
-                crate::search::numbered(backend, "UPDATE members SET search_text = ? WHERE id = ?"),
-                [Value::from(text), Value::from(id)],
-            ))
-            .await?;
-        }
+        })
+        .await?;
+        search::refill(
+            conn,
+            "members",
+            "name, phone, email, postcode, neighbourhood",
+            |row| {
+                let name: String = row.try_get("", "name")?;
+                let get = |col: &str| row.try_get::<Option<String>>("", col);
+                Ok(search::member_text(
+                    &name,
+                    get("phone")?.as_deref(),
+                    get("email")?.as_deref(),
+                    get("postcode")?.as_deref(),
+                    get("neighbourhood")?.as_deref(),
+                ))
+            },
+        )
+        .await?;
         conn.execute_unprepared(
             "UPDATE help_requests SET status = 'asked' WHERE status = 'matched' AND NOT EXISTS \
              (SELECT 1 FROM matches WHERE matches.request_id = help_requests.id \

@@ -6,7 +6,7 @@
 //! searches ignore case and accents like those of members and requests.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, Statement, Value};
+use sea_orm_migration::sea_orm::ConnectionTrait;
 
 use crate::search;
 
@@ -17,7 +17,6 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let conn = manager.get_connection();
-        let backend = manager.get_database_backend();
         if !manager.has_column("users", "email").await? {
             conn.execute_unprepared("ALTER TABLE users ADD COLUMN email TEXT NULL")
                 .await?;
@@ -30,71 +29,24 @@ impl MigrationTrait for Migration {
                 .await?;
             }
         }
-        // Both tables are small (accounts, a few activities a week): one
-        // update per row is fine.
-        let users = conn
-            .query_all_raw(Statement::from_string(
-                backend,
-                "SELECT id, username, display_name FROM users",
-            ))
-            .await?;
-        for row in users {
-            let id: i32 = row.try_get("", "id")?;
+        search::refill(conn, "users", "username, display_name", |row| {
             let username: String = row.try_get("", "username")?;
             let display_name: String = row.try_get("", "display_name")?;
-            conn.execute_raw(Statement::from_sql_and_values(
-                backend,
-                crate::search::numbered(backend, "UPDATE users SET search_text = ? WHERE id = ?"),
-                [
-                    Value::from(search::user_text(&username, &display_name)),
-                    Value::from(id),
-                ],
-            ))
-            .await?;
-        }
-        let offers = conn
-            .query_all_raw(Statement::from_string(
-                backend,
-                "SELECT id, area, times FROM offers",
-            ))
-            .await?;
-        for row in offers {
-            let id: i32 = row.try_get("", "id")?;
+            Ok(search::user_text(&username, &display_name))
+        })
+        .await?;
+        search::refill(conn, "offers", "area, times", |row| {
             let area: String = row.try_get("", "area")?;
             let times: String = row.try_get("", "times")?;
-            conn.execute_raw(Statement::from_sql_and_values(
-                backend,
-                crate::search::numbered(backend, "UPDATE offers SET search_text = ? WHERE id = ?"),
-                [
-                    Value::from(search::offer_text(&area, &times)),
-                    Value::from(id),
-                ],
-            ))
-            .await?;
-        }
-        let activities = conn
-            .query_all_raw(Statement::from_string(
-                backend,
-                "SELECT id, title, place FROM activities",
-            ))
-            .await?;
-        for row in activities {
-            let id: i32 = row.try_get("", "id")?;
+            Ok(search::offer_text(&area, &times))
+        })
+        .await?;
+        search::refill(conn, "activities", "title, place", |row| {
             let title: String = row.try_get("", "title")?;
             let place: Option<String> = row.try_get("", "place")?;
-            conn.execute_raw(Statement::from_sql_and_values(
-                backend,
-                crate::search::numbered(
-                    backend,
-                    "UPDATE activities SET search_text = ? WHERE id = ?",
-                ),
-                [
-                    Value::from(search::activity_text(&title, place.as_deref())),
-                    Value::from(id),
-                ],
-            ))
-            .await?;
-        }
+            Ok(search::activity_text(&title, place.as_deref()))
+        })
+        .await?;
         manager
             .create_table(
                 Table::create()

@@ -5,13 +5,48 @@
 //! It lives here because a migration fills the stored text for existing
 //! rows and the node fills it for new ones; one definition keeps them equal.
 
-use sea_orm_migration::sea_orm::DatabaseBackend;
+use sea_orm_migration::sea_orm::{
+    ConnectionTrait, DatabaseBackend, DbErr, QueryResult, Statement, Value,
+};
 use unicode_normalization::UnicodeNormalization;
+
+/// Fills `table.search_text` for every row: `columns` are read with the
+/// row's id, and `text` makes the search text from them. One update per
+/// row: the migrations that call it run once, and the text is folded here,
+/// not in SQL, so that it is the same on both databases.
+pub(crate) async fn refill<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    columns: &str,
+    text: impl Fn(&QueryResult) -> Result<String, DbErr>,
+) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
+    let rows = conn
+        .query_all_raw(Statement::from_string(
+            backend,
+            format!("SELECT id, {columns} FROM {table}"),
+        ))
+        .await?;
+    let update = numbered(
+        backend,
+        &format!("UPDATE {table} SET search_text = ? WHERE id = ?"),
+    );
+    for row in rows {
+        let id: i32 = row.try_get("", "id")?;
+        conn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            update.clone(),
+            [Value::from(text(&row)?), Value::from(id)],
+        ))
+        .await?;
+    }
+    Ok(())
+}
 
 /// `?` placeholders as the backend wants them: PostgreSQL numbers them
 /// (`$1`, `$2`), SQLite takes them as they are. For the migrations that
 /// fill search text row by row.
-pub(crate) fn numbered(backend: DatabaseBackend, sql: &str) -> String {
+fn numbered(backend: DatabaseBackend, sql: &str) -> String {
     if backend != DatabaseBackend::Postgres {
         return sql.to_owned();
     }

@@ -109,6 +109,18 @@ impl Care {
         json(res).await["id"].as_i64().unwrap()
     }
 
+    /// A coordinator records a volunteer's answer through the API.
+    pub(crate) async fn record_answer(&self, match_id: i64, accept: bool) {
+        let res = self
+            .coord
+            .post(&format!("/api/v1/matches/{match_id}/respond"))
+            .json(&json!({"accept": accept}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    }
+
     pub(crate) async fn audit_count(&self, member: i64, action: &str) -> usize {
         let page = json(
             self.admin
@@ -461,14 +473,7 @@ async fn a_declined_match_goes_back_to_the_queue() {
         .as_i64()
         .unwrap();
     // The volunteer called in to say no; the coordinator records it.
-    let res = care
-        .coord
-        .post(&format!("/api/v1/matches/{m}/respond"))
-        .json(&json!({"accept": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    care.record_answer(m, false).await;
     let detail = json(
         care.coord
             .get(&format!("/api/v1/requests/{request}"))

@@ -751,12 +751,7 @@ async fn reports_count_like_the_figures_and_download_as_csv() {
     let jan = day.volunteer("Jan de Vries").await;
     let request = day.request_for(asker, klus, "Lamp ophangen").await;
     let match_id = day.ask(request, jan).await;
-    day.coord
-        .post(&format!("/api/v1/matches/{match_id}/respond"))
-        .json(&json!({"accept": true}))
-        .send()
-        .await
-        .unwrap();
+    day.record_answer(match_id, true).await;
     for (hours, with_match) in [("2", true), ("1,5", false)] {
         let mut body = json!({"volunteer_id": jan.to_string(), "date": today, "hours": hours});
         if with_match {

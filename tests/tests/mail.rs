@@ -142,6 +142,20 @@ impl Mailing {
     }
 }
 
+/// Answers through the answer page's form: `page` gives the browser its
+/// form token (the answer page itself while the link is open, the public
+/// form's page otherwise).
+async fn answer_by_link(
+    visitor: &Browser,
+    page: &str,
+    code: &str,
+    choice: &str,
+) -> reqwest::Response {
+    visitor
+        .submit(page, "/antwoord", &[("code", code), ("antwoord", choice)])
+        .await
+}
+
 /// The answer code in a mail's link.
 fn code_in(text: &str) -> String {
     let start = text.find("/antwoord?code=").expect("a link in the mail") + "/antwoord?code=".len();
@@ -204,13 +218,7 @@ async fn a_volunteer_asked_by_mail_says_yes_once_with_the_link() {
         assert!(!html.contains(secret), "{secret} is on the answer page");
     }
 
-    let res = visitor
-        .submit(
-            &format!("/antwoord?code={code}"),
-            "/antwoord",
-            &[("code", &code), ("antwoord", "ja")],
-        )
-        .await;
+    let res = answer_by_link(&visitor, &format!("/antwoord?code={code}"), &code, "ja").await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(html.contains("U heeft ja gezegd"), "{html}");
@@ -219,13 +227,7 @@ async fn a_volunteer_asked_by_mail_says_yes_once_with_the_link() {
     // Once only: a second answer, or a look, says so.
     // The thank-you page has no form; the public form's page gives this
     // browser its form token.
-    let again = visitor
-        .submit(
-            "/hulp-vragen",
-            "/antwoord",
-            &[("code", &code), ("antwoord", "nee")],
-        )
-        .await;
+    let again = answer_by_link(&visitor, "/hulp-vragen", &code, "nee").await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
     assert!(again.text().await.unwrap().contains("al geantwoord"));
     assert_eq!(m.status(req).await, "matched");
@@ -311,13 +313,7 @@ async fn coordinators_hear_of_requests_from_the_website_and_of_a_no() {
     m.ask_on_page(req, jan).await;
     let mails = m.smtp.wait_for(2).await;
     let code = code_in(&mails[1].text());
-    let res = visitor
-        .submit(
-            &format!("/antwoord?code={code}"),
-            "/antwoord",
-            &[("code", &code), ("antwoord", "nee")],
-        )
-        .await;
+    let res = answer_by_link(&visitor, &format!("/antwoord?code={code}"), &code, "nee").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.unwrap().contains("U heeft nee gezegd"));
     assert_eq!(m.status(req).await, "new");
@@ -357,14 +353,7 @@ async fn coordinators_hear_of_requests_from_the_website_and_of_a_no() {
         .unwrap()["id"]
         .as_i64()
         .unwrap();
-    let res = m
-        .coord
-        .post(&format!("/api/v1/matches/{match_id}/respond"))
-        .json(&json!({"accept": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    m.record_answer(match_id, false).await;
     m.barrier("beheer@zuid.example.nl").await;
     assert_eq!(
         m.smtp.received().len(),
@@ -391,13 +380,7 @@ async fn answer_links_expire_close_and_are_otherwise_unknown() {
     let res = visitor.get(&format!("/antwoord?code={code}")).await;
     assert_eq!(res.status(), StatusCode::GONE);
     assert!(res.text().await.unwrap().contains("werkt niet meer"));
-    let res = visitor
-        .submit(
-            "/hulp-vragen",
-            "/antwoord",
-            &[("code", &code), ("antwoord", "ja")],
-        )
-        .await;
+    let res = answer_by_link(&visitor, "/hulp-vragen", &code, "ja").await;
     assert_eq!(res.status(), StatusCode::GONE);
     assert_eq!(m.status(first).await, "asked");
 
@@ -414,14 +397,7 @@ async fn answer_links_expire_close_and_are_otherwise_unknown() {
     )
     .await;
     let match_id = detail["matches"][0]["id"].as_i64().unwrap();
-    let res = m
-        .coord
-        .post(&format!("/api/v1/matches/{match_id}/respond"))
-        .json(&json!({"accept": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    m.record_answer(match_id, true).await;
     let res = visitor.get(&format!("/antwoord?code={code}")).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.text().await.unwrap().contains("al anders geregeld"));
@@ -433,13 +409,7 @@ async fn answer_links_expire_close_and_are_otherwise_unknown() {
     assert_eq!(res.headers()["referrer-policy"], "same-origin");
     let res = visitor.get("/antwoord").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let res = visitor
-        .submit(
-            "/hulp-vragen",
-            "/antwoord",
-            &[("code", "verzonnen"), ("antwoord", "misschien")],
-        )
-        .await;
+    let res = answer_by_link(&visitor, "/hulp-vragen", "verzonnen", "misschien").await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 
     // A volunteer who is erased can no longer say yes.
@@ -473,14 +443,7 @@ async fn a_reminder_goes_once_the_day_before_and_failures_are_retried_or_given_u
     let req = m.truus_asks(&tomorrow.format("%d-%m-%Y").to_string()).await;
     let match_id = m.ask(req, jan).await;
     m.smtp.wait_for(1).await;
-    let res = m
-        .coord
-        .post(&format!("/api/v1/matches/{match_id}/respond"))
-        .json(&json!({"accept": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    m.record_answer(match_id, true).await;
 
     let db = m.db().await;
     let mailer = Mailer::new(&m.node.settings.mail, None).unwrap();

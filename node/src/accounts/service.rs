@@ -303,12 +303,18 @@ pub async fn set_notice_email(db: &Db, id: i32, raw: &str) -> Result<()> {
     Ok(())
 }
 
-/// How many coordinators and admins get notices.
-pub async fn notice_receivers(db: &Db) -> Result<u64> {
+/// The addresses of the coordinators and admins who get notices (active
+/// accounts that gave one), on any connection.
+pub async fn notice_addresses<C: ConnectionTrait>(
+    conn: &C,
+) -> std::result::Result<Vec<String>, sea_orm::DbErr> {
     Ok(user::Entity::find()
-        .filter(user::Column::Role.is_in(["coordinator", "admin"]))
+        .filter(user::Column::Role.is_in([Role::Coordinator.as_str(), Role::Admin.as_str()]))
         .filter(user::Column::Disabled.eq(false))
         .filter(user::Column::Email.is_not_null())
-        .count(db.read())
-        .await?)
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|u| u.email.filter(|e| !e.trim().is_empty()))
+        .collect())
 }

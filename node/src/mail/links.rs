@@ -12,7 +12,7 @@ use sea_orm::{
 use crate::auth::secret;
 use crate::care::requests;
 use crate::db::Db;
-use crate::entity::{answer_link, match_};
+use crate::entity::{answer_link, match_, volunteer};
 
 /// How long a link works at most.
 pub const VALID: chrono::Duration = chrono::Duration::days(7);
@@ -103,6 +103,8 @@ pub async fn create<C: ConnectionTrait>(
 pub struct Open {
     pub link: answer_link::Model,
     pub question: match_::Model,
+    /// The volunteer asked: active, not erased.
+    pub volunteer: volunteer::Model,
 }
 
 /// Looks a link up; an error says why it cannot be used.
@@ -122,43 +124,39 @@ pub async fn open(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Open, Erro
         .one(db.read())
         .await?
         .ok_or(Error::Closed)?;
+    let volunteer = volunteer::Entity::find_by_id(question.volunteer_id)
+        .one(db.read())
+        .await?;
     if question.status != "proposed" {
         // Answered by the volunteer themselves (in their tasks): as good
         // as used; by a coordinator, or withdrawn: arranged otherwise.
-        let own_login = crate::entity::volunteer::Entity::find_by_id(question.volunteer_id)
-            .one(db.read())
-            .await?
-            .and_then(|v| v.user_id);
+        let own_login = volunteer.and_then(|v| v.user_id);
         if question.responded_by.is_some() && question.responded_by == own_login {
             return Err(Error::Used);
         }
         return Err(Error::Closed);
     }
     // An erased or stopped volunteer can no longer say yes.
-    let volunteer_active = crate::entity::volunteer::Entity::find_by_id(question.volunteer_id)
-        .one(db.read())
-        .await?
-        .is_some_and(|v| v.active);
     let erased = crate::entity::member::Entity::find_by_id(question.volunteer_id)
         .one(db.read())
         .await?
         .is_none_or(|m| m.erased_at.is_some());
-    if !volunteer_active || erased {
+    let Some(volunteer) = volunteer.filter(|v| v.active && !erased) else {
         return Err(Error::Closed);
-    }
-    Ok(Open { link, question })
+    };
+    Ok(Open {
+        link,
+        question,
+        volunteer,
+    })
 }
 
 /// Answers through a link: the link is used up and the answer recorded in
 /// one transaction, so a link never counts without its answer.
-/// Returns the question as it was before the answer.
-pub async fn answer(
-    db: &Db,
-    token: &str,
-    accept: bool,
-    now: DateTime<Utc>,
-) -> Result<match_::Model, Error> {
-    let Open { link, question } = open(db, token, now).await?;
+/// Returns the link as it was before the answer.
+pub async fn answer(db: &Db, token: &str, accept: bool, now: DateTime<Utc>) -> Result<Open, Error> {
+    let opened = open(db, token, now).await?;
+    let Open { link, question, .. } = &opened;
     let txn = db.write().begin().await?;
     let used = answer_link::Entity::update_many()
         .col_expr(answer_link::Column::UsedAt, Expr::value(Some(now)))
@@ -170,13 +168,13 @@ pub async fn answer(
     if used != 1 {
         return Err(Error::Used);
     }
-    match requests::record_answer(&txn, &question, accept, None).await {
+    match requests::record_answer(&txn, question, accept, None).await {
         Ok(()) => {}
         Err(crate::care::Error::Conflict(_)) => return Err(Error::Closed),
         Err(e) => return Err(e.into()),
     }
     txn.commit().await?;
-    Ok(question)
+    Ok(opened)
 }
 
 /// Removes links that can no longer be used, a month after they expired.

@@ -13,7 +13,7 @@ use super::outbox::{self, Kind, Mail};
 use super::{Mailer, Result, links};
 use crate::care::dutch;
 use crate::db::Db;
-use crate::entity::{help_request, match_, member, user, volunteer};
+use crate::entity::{help_request, match_, member, volunteer};
 
 /// Everything a notice needs besides its subject: the database, the mail,
 /// and how the node is known (its name and address, for links).
@@ -36,6 +36,16 @@ pub enum AskedMail {
     /// The volunteer has no e-mail address.
     NoAddress,
     Queued,
+}
+
+/// A volunteer who gets a mail about a question or task.
+struct Addressee {
+    member_id: i32,
+    name: String,
+    to: String,
+    /// Whether they can log in (and find the details under Mijn taken).
+    login: bool,
+    about: About,
 }
 
 /// What the mails tell about a request.
@@ -69,19 +79,6 @@ impl Notifier {
         }))
     }
 
-    /// Coordinators (and admins) who gave an address for notices.
-    async fn coordinators<C: ConnectionTrait>(&self, conn: &C) -> Result<Vec<String>> {
-        Ok(user::Entity::find()
-            .filter(user::Column::Role.is_in(["coordinator", "admin"]))
-            .filter(user::Column::Disabled.eq(false))
-            .filter(user::Column::Email.is_not_null())
-            .all(conn)
-            .await?
-            .into_iter()
-            .filter_map(|u| u.email.filter(|e| !e.trim().is_empty()))
-            .collect())
-    }
-
     async fn to_coordinators(
         &self,
         kind: Kind,
@@ -92,7 +89,7 @@ impl Notifier {
         let txn = self.db.write().begin().await?;
         let mut n = 0;
         let now = Utc::now();
-        for to in self.coordinators(&txn).await? {
+        for to in crate::accounts::service::notice_addresses(&txn).await? {
             let mail = Mail {
                 kind,
                 to,
@@ -188,13 +185,14 @@ impl Notifier {
         else {
             return Ok(AskedMail::NoAddress);
         };
-        let Some((person, login)) = self.volunteer(m.volunteer_id).await? else {
-            return Ok(AskedMail::NoAddress);
-        };
-        let Some(to) = person.email.clone().filter(|e| !e.trim().is_empty()) else {
-            return Ok(AskedMail::NoAddress);
-        };
-        let Some(r) = self.about(self.db.read(), m.request_id).await? else {
+        let Some(Addressee {
+            member_id,
+            name,
+            to,
+            login,
+            about: r,
+        }) = self.addressee(&m).await?
+        else {
             return Ok(AskedMail::NoAddress);
         };
         let now = Utc::now();
@@ -214,7 +212,7 @@ impl Notifier {
              Soort hulp: {}\nWanneer: {}\n\n\
              Wilt u ja of nee zeggen? Dat kan met deze link, zonder wachtwoord:\n{}\n\n\
              De link werkt één keer, tot en met {}.\n{after_yes}\n\nMet vriendelijke groet,\n{}",
-            person.name,
+            name,
             self.name,
             r.category,
             r.when,
@@ -227,7 +225,7 @@ impl Notifier {
         let mail = Mail {
             kind: Kind::Asked,
             to,
-            member_id: Some(person.id),
+            member_id: Some(member_id),
             subject: format!("Wilt u helpen? {}", capitalised(&r.category)),
             body,
             dedupe_key: Some(format!("asked:{}", m.id)),
@@ -278,13 +276,14 @@ impl Notifier {
     }
 
     async fn remind(&self, m: &match_::Model, now: DateTime<Utc>) -> Result<bool> {
-        let Some((person, login)) = self.volunteer(m.volunteer_id).await? else {
-            return Ok(false);
-        };
-        let Some(to) = person.email.clone().filter(|e| !e.trim().is_empty()) else {
-            return Ok(false);
-        };
-        let Some(r) = self.about(self.db.read(), m.request_id).await? else {
+        let Some(Addressee {
+            member_id,
+            name,
+            to,
+            login,
+            about: r,
+        }) = self.addressee(m).await?
+        else {
             return Ok(false);
         };
         let details = if login {
@@ -300,13 +299,13 @@ impl Notifier {
              Soort hulp: {}\nWanneer: {}\n\n{details}\n\n\
              Lukt het toch niet? Laat het de coördinator zo snel mogelijk weten.\n\n\
              Met vriendelijke groet,\n{}",
-            person.name, r.category, r.when, self.name,
+            name, r.category, r.when, self.name,
         );
         let date = r.date.map(|d| d.to_string()).unwrap_or_default();
         let mail = Mail {
             kind: Kind::Reminder,
             to,
-            member_id: Some(person.id),
+            member_id: Some(member_id),
             subject: format!(
                 "Herinnering: morgen helpt u met {}",
                 r.category.to_lowercase()
@@ -319,20 +318,36 @@ impl Notifier {
         outbox::enqueue(self.db.write(), mail, now).await
     }
 
-    /// The volunteer's own record and whether they can log in; `None` for
-    /// an erased or unknown person.
-    async fn volunteer(&self, volunteer_id: i32) -> Result<Option<(member::Model, bool)>> {
-        let Some(v) = volunteer::Entity::find_by_id(volunteer_id)
+    /// To whom a mail about `m` goes, and what it tells of the request;
+    /// `None` for an erased or unknown volunteer, one without an address,
+    /// or a request that is gone.
+    async fn addressee(&self, m: &match_::Model) -> Result<Option<Addressee>> {
+        let Some(v) = volunteer::Entity::find_by_id(m.volunteer_id)
             .one(self.db.read())
             .await?
         else {
             return Ok(None);
         };
-        let person = member::Entity::find_by_id(volunteer_id)
+        let Some(person) = member::Entity::find_by_id(m.volunteer_id)
             .one(self.db.read())
             .await?
-            .filter(|p| p.erased_at.is_none());
-        Ok(person.map(|p| (p, v.user_id.is_some())))
+            .filter(|p| p.erased_at.is_none())
+        else {
+            return Ok(None);
+        };
+        let Some(to) = person.email.filter(|e| !e.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let Some(about) = self.about(self.db.read(), m.request_id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Addressee {
+            member_id: person.id,
+            name: person.name,
+            to,
+            login: v.user_id.is_some(),
+            about,
+        }))
     }
 
     /// A test mail from the settings page.

@@ -157,15 +157,12 @@ async fn answer(
             });
         }
     };
-    let question = match links::answer(&state.db, &form.code, accept, Utc::now()).await {
-        Ok(question) => question,
+    let answered = match links::answer(&state.db, &form.code, accept, Utc::now()).await {
+        Ok(answered) => answered,
         Err(e) => return refused(&state, page, e).await,
     };
-    let match_id = question.id;
-    let has_login = crate::entity::volunteer::Entity::find_by_id(question.volunteer_id)
-        .one(state.db.read())
-        .await?
-        .is_some_and(|v| v.user_id.is_some());
+    let match_id = answered.question.id;
+    let has_login = answered.volunteer.user_id.is_some();
     state
         .notifier()
         .await
@@ -200,7 +197,7 @@ struct SettingsPage {
     server: Option<(String, String)>,
     counts: super::outbox::Counts,
     /// Coordinators and admins with an address for notices.
-    receivers: u64,
+    receivers: usize,
     to: String,
     errors: Invalid,
     sent_test: bool,
@@ -217,7 +214,9 @@ async fn settings(
         page,
         server: state.mail.describe(),
         counts: super::outbox::counts(&state.db).await?,
-        receivers: crate::accounts::service::notice_receivers(&state.db).await?,
+        receivers: crate::accounts::service::notice_addresses(state.db.read())
+            .await?
+            .len(),
         to,
         errors,
         sent_test,
